@@ -1,0 +1,212 @@
+package main
+
+import (
+	"io"
+	"strings"
+
+	"github.com/nixlxc/nixlxc/container"
+	"github.com/nixlxc/nixlxc/nixsys"
+	"github.com/urfave/cli/v2"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func init() {
+	// -v is --verbose here; --version keeps only its long name.
+	cli.VersionFlag = &cli.BoolFlag{Name: "version", Usage: "print the version"}
+}
+
+func newApp(stdout, stderr io.Writer) *cli.App {
+	return &cli.App{
+		Name:      "nixlxc",
+		Usage:     "unprivileged LXC containers with NixOS systems built by Nix",
+		Version:   version,
+		Writer:    stdout,
+		ErrWriter: stderr,
+		// Errors are printed once, by run, on one line.
+		ExitErrHandler:  func(*cli.Context, error) {},
+		HideHelpCommand: false,
+		Flags: []cli.Flag{
+			&cli.StringFlag{
+				Name:    "state-dir",
+				Usage:   "LXC path, rootfs, IPAM database and locks",
+				EnvVars: []string{"NIXLXC_STATE_DIR"},
+				Value:   container.DefaultStateDir,
+			},
+			&cli.StringFlag{
+				Name:    "profile-dir",
+				Usage:   "directory of the containers' Nix profiles",
+				EnvVars: []string{"NIXLXC_PROFILE_DIR"},
+				Value:   container.DefaultProfileDir,
+			},
+			&cli.StringFlag{
+				Name:    "host-config",
+				Usage:   "the host's network settings (JSON)",
+				EnvVars: []string{"NIXLXC_HOST_CONFIG"},
+				Value:   container.DefaultHostConfig,
+			},
+			&cli.BoolFlag{
+				Name:    "verbose",
+				Aliases: []string{"v"},
+				Usage:   "print Nix's full output when a build fails",
+			},
+		},
+		Commands: commands(),
+		OnUsageError: func(c *cli.Context, err error, isSubcommand bool) error {
+			return usagef("%v (see nixlxc --help)", err)
+		},
+	}
+}
+
+func commands() []*cli.Command {
+	cmds := []*cli.Command{
+		createCommand(),
+		startCommand(),
+		stopCommand(),
+		terminateCommand(),
+		runCommand(),
+		loginCommand(),
+		stateCommand(),
+		existsCommand(),
+		listCommand(),
+		destroyCommand(),
+	}
+	for _, c := range cmds {
+		c.OnUsageError = func(c *cli.Context, err error, isSubcommand bool) error {
+			return usagef("%s: %v (see nixlxc %s --help)", c.Command.Name, err, c.Command.Name)
+		}
+	}
+	return cmds
+}
+
+// nixArgsFlag is nixcloud-container's -n: arguments for every Nix command.
+var nixArgsFlag = &cli.StringFlag{
+	Name:    "nix-args",
+	Aliases: []string{"n"},
+	Usage:   `arguments passed to nix-build and nix-instantiate, e.g. -n "-I nixpkgs=/path"`,
+}
+
+// manager opens the installation the global flags name.
+func manager(c *cli.Context) (*container.Manager, error) {
+	var nixArgs []string
+	if s := c.String("nix-args"); s != "" {
+		var err error
+		if nixArgs, err = nixsys.SplitArgs(s); err != nil {
+			return nil, usagef("%v", err)
+		}
+	}
+	return container.New(container.Options{
+		StateDir:   c.String("state-dir"),
+		ProfileDir: c.String("profile-dir"),
+		HostConfig: c.String("host-config"),
+		NixArgs:    nixArgs,
+		Out:        c.App.Writer,
+	})
+}
+
+// args checks the number of positional arguments and returns them.
+func args(c *cli.Context, names ...string) ([]string, error) {
+	got := c.Args().Slice()
+	if len(got) != len(names) {
+		return nil, usagef("%s needs %s, got %d argument(s) (see nixlxc %s --help)",
+			c.Command.Name, strings.Join(names, " and "), len(got), c.Command.Name)
+	}
+	return got, nil
+}
+
+// checkCommand refuses an unknown command with a usage error (urfave/cli
+// would print a help-topic message and exit 1).
+func checkCommand(app *cli.App, argv []string) error {
+	i := commandIndex(app, argv)
+	if i < 0 || i >= len(argv) {
+		return nil
+	}
+	if app.Command(argv[i]) == nil {
+		return usagef("unknown command %q (see nixlxc --help)", argv[i])
+	}
+	return nil
+}
+
+// commandIndex is the position of the command in argv, after global flags.
+func commandIndex(app *cli.App, argv []string) int {
+	i := 1
+	for i < len(argv) && strings.HasPrefix(argv[i], "-") && argv[i] != "--" {
+		if takesValue(app.Flags, argv[i]) && !strings.Contains(argv[i], "=") {
+			i++
+		}
+		i++
+	}
+	return i
+}
+
+// reorderArgs lets flags follow positional arguments, as nixcloud-container
+// accepted (`create web web.nix -n "-I nixpkgs=/x"`): urfave/cli stops at
+// the first positional argument. Everything after "--" stays in place.
+func reorderArgs(app *cli.App, argv []string) []string {
+	if len(argv) < 2 {
+		return argv
+	}
+	i := commandIndex(app, argv)
+	if i >= len(argv) {
+		return argv
+	}
+	cmd := app.Command(argv[i])
+	if cmd == nil {
+		return argv
+	}
+	head := append([]string{}, argv[:i+1]...)
+	var flags, positional []string
+	rest := argv[i+1:]
+	for j := 0; j < len(rest); j++ {
+		a := rest[j]
+		if a == "--" {
+			positional = append(positional, rest[j:]...)
+			break
+		}
+		if strings.HasPrefix(a, "-") && len(a) > 1 && isFlag(cmd.Flags, a) {
+			flags = append(flags, a)
+			if takesValue(cmd.Flags, a) && !strings.Contains(a, "=") && j+1 < len(rest) {
+				j++
+				flags = append(flags, rest[j])
+			}
+			continue
+		}
+		positional = append(positional, a)
+	}
+	return append(append(head, flags...), positional...)
+}
+
+func flagName(arg string) string {
+	name := strings.TrimLeft(arg, "-")
+	name, _, _ = strings.Cut(name, "=")
+	return name
+}
+
+func isFlag(flags []cli.Flag, arg string) bool {
+	name := flagName(arg)
+	if name == "h" || name == "help" {
+		return true
+	}
+	for _, f := range flags {
+		for _, n := range f.Names() {
+			if n == name {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func takesValue(flags []cli.Flag, arg string) bool {
+	name := flagName(arg)
+	for _, f := range flags {
+		for _, n := range f.Names() {
+			if n == name {
+				_, isBool := f.(*cli.BoolFlag)
+				return !isBool
+			}
+		}
+	}
+	return false
+}

@@ -1,0 +1,32 @@
+package main
+
+import (
+	"github.com/nixlxc/nixlxc/container"
+	"github.com/urfave/cli/v2"
+)
+
+func createCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "create",
+		Usage:     "build a container's system from a config file and define the container",
+		ArgsUsage: "NAME CONFIG.nix",
+		Flags: []cli.Flag{
+			nixArgsFlag,
+			&cli.BoolFlag{
+				Name:  "shared-idmap",
+				Usage: "map root to host uid 100000 like every nixcloud container, instead of a range of its own",
+			},
+		},
+		Action: func(c *cli.Context) error {
+			a, err := args(c, "NAME", "CONFIG.nix")
+			if err != nil {
+				return err
+			}
+			m, err := manager(c)
+			if err != nil {
+				return err
+			}
+			return m.Create(c.Context, a[0], a[1], container.CreateOptions{SharedIDMap: c.Bool("shared-idmap")})
+		},
+	}
+}

@@ -1,0 +1,27 @@
+package main
+
+import (
+	"os"
+
+	"github.com/nixlxc/nixlxc/container"
+	"github.com/urfave/cli/v2"
+)
+
+func loginCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "login",
+		Usage:     "open an interactive root shell in a running container",
+		ArgsUsage: "NAME",
+		Action: func(c *cli.Context) error {
+			a, err := args(c, "NAME")
+			if err != nil {
+				return err
+			}
+			m, err := manager(c)
+			if err != nil {
+				return err
+			}
+			return m.Login(c.Context, a[0], container.Stdio{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr})
+		},
+	}
+}

@@ -1,0 +1,110 @@
+// Command nixlxc manages unprivileged LXC containers whose NixOS system is
+// built by Nix. Each command lives in its own file and only reads its flags,
+// calls package container and prints; main alone prints errors and exits.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/nixlxc/nixlxc/container"
+	"github.com/nixlxc/nixlxc/lxcconf"
+	"github.com/nixlxc/nixlxc/nixsys"
+)
+
+// Exit codes, documented in the README.
+const (
+	exitOK       = 0
+	exitError    = 1
+	exitUsage    = 2 // bad arguments, names or config files
+	exitNotFound = 3 // no such container or generation
+	exitExists   = 4 // the container already exists
+	exitState    = 5 // running when it must be stopped, or the reverse
+	exitActivate = 6 // the new system did not activate cleanly
+	exitNix      = 7 // Nix could not evaluate or build the configuration
+)
+
+func main() {
+	os.Exit(run(os.Args, os.Stdout, os.Stderr))
+}
+
+// run is the whole program, for tests to call in-process.
+func run(args []string, stdout, stderr io.Writer) int {
+	app := newApp(stdout, stderr)
+	err := checkCommand(app, args)
+	if err == nil {
+		err = app.Run(reorderArgs(app, args))
+	}
+	if err == nil {
+		return exitOK
+	}
+	var code exitCode
+	if errors.As(err, &code) {
+		return int(code)
+	}
+	fmt.Fprintf(stderr, "nixlxc: %s\n", oneLine(err.Error()))
+	var nerr *nixsys.Error
+	if verbose(args) && errors.As(err, &nerr) && nerr.Detail() != "" {
+		fmt.Fprintf(stderr, "\nNix's output:\n%s\n", strings.TrimRight(nerr.Detail(), "\n"))
+	}
+	return exitCodeOf(err)
+}
+
+func exitCodeOf(err error) int {
+	var usage usageError
+	var nerr *nixsys.Error
+	switch {
+	case errors.As(err, &nerr):
+		return exitNix
+	case errors.As(err, &usage), errors.Is(err, container.ErrInvalid), errors.Is(err, lxcconf.ErrInvalid):
+		return exitUsage
+	case errors.Is(err, container.ErrNotFound):
+		return exitNotFound
+	case errors.Is(err, container.ErrExists):
+		return exitExists
+	case errors.Is(err, container.ErrRunning), errors.Is(err, container.ErrStopped):
+		return exitState
+	case errors.Is(err, container.ErrActivate):
+		return exitActivate
+	}
+	return exitError
+}
+
+// exitCode ends the program with a status and no message (run's pass-through,
+// exists' answer).
+type exitCode int
+
+func (e exitCode) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
+
+// usageError is a mistake on the command line.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error {
+	return usageError{fmt.Sprintf(format, args...)}
+}
+
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, s)), " ")
+}
+
+func verbose(args []string) bool {
+	for _, a := range args {
+		if a == "--" {
+			return false
+		}
+		if a == "-v" || a == "--verbose" {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,28 @@
+package main
+
+import (
+	"github.com/nixlxc/nixlxc/container"
+	"github.com/urfave/cli/v2"
+)
+
+func startCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "start",
+		Usage:     "start a container and wait until its system has booted",
+		ArgsUsage: "NAME",
+		Flags: []cli.Flag{
+			&cli.DurationFlag{Name: "timeout", Value: container.DefaultBootTimeout, Usage: "how long to wait for the system to report booted"},
+		},
+		Action: func(c *cli.Context) error {
+			a, err := args(c, "NAME")
+			if err != nil {
+				return err
+			}
+			m, err := manager(c)
+			if err != nil {
+				return err
+			}
+			return m.Start(c.Context, a[0], c.Duration("timeout"))
+		},
+	}
+}

@@ -1,0 +1,199 @@
+package container
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/nixlxc/nixlxc/generations"
+	"github.com/nixlxc/nixlxc/lxcapi"
+	"github.com/nixlxc/nixlxc/revert"
+	"github.com/nixlxc/nixlxc/spec"
+)
+
+// CreateOptions are create's choices beyond the name and file.
+type CreateOptions struct {
+	// SharedIDMap maps the container's root to 100000, as nixcloud-container
+	// did for every container, instead of a range of its own.
+	SharedIDMap bool
+}
+
+// Create builds the container's system from file, records it as generation
+// 1 of the container's profile and defines the LXC container. On any error
+// nothing of the container is left behind.
+func (m *Manager) Create(ctx context.Context, name, file string, o CreateOptions) error {
+	if err := spec.CheckName(name); err != nil {
+		return err
+	}
+	file, err := configFile(file)
+	if err != nil {
+		return err
+	}
+	return m.withLock(ctx, name, func() error {
+		if m.exists(name) {
+			return fmt.Errorf("%w: %s (use update to change it)", ErrExists, name)
+		}
+		if _, err := os.Lstat(m.containerDir(name)); err == nil {
+			return fmt.Errorf("%w: %s has leftovers of an interrupted command in %s (run nixlxc doctor --repair)", ErrExists, name, m.containerDir(name))
+		}
+		settings, err := m.readSettings(ctx, name, file)
+		if err != nil {
+			return err
+		}
+
+		r := revert.New()
+		defer r.Fail()
+
+		rec := &record{
+			Name:        name,
+			Created:     time.Now().UTC(),
+			ConfigFile:  file,
+			NixArgs:     m.nix.Args,
+			IDMapBase:   sharedIDMapBase,
+			SharedIDMap: o.SharedIDMap,
+			Settings:    settings,
+		}
+
+		if err := os.Mkdir(m.containerDir(name), 0o711); err != nil {
+			return fmt.Errorf("creating %s: %w", m.containerDir(name), err)
+		}
+		r.Add(func() { os.RemoveAll(m.containerDir(name)) })
+
+		system, err := m.build(ctx, rec, file, settings, "")
+		if err != nil {
+			return err
+		}
+		prof := m.profile(name)
+		r.Add(func() { prof.RemoveAll() })
+		gen, _, err := m.addGeneration(ctx, name, system)
+		if err != nil {
+			return err
+		}
+
+		if err := makeRootfs(m.rootfs(name), m.runDir(name), int(rec.IDMapBase)); err != nil {
+			return err
+		}
+		if err := m.writeConfig(m.lxcConfig(rec, settings, nil)); err != nil {
+			return err
+		}
+		if err := m.saveRecord(rec); err != nil {
+			return err
+		}
+		r.Success()
+		m.printf("created %s: generation %d, %s\n", name, gen.Number, system)
+		return nil
+	})
+}
+
+// sharedIDMapBase is where nixcloud-container mapped every container's root.
+const sharedIDMapBase = 100000
+
+// configFile checks the container file exists and makes its path absolute:
+// Nix resolves the file's relative imports from there.
+func configFile(file string) (string, error) {
+	abs, err := filepath.Abs(file)
+	if err != nil {
+		return "", err
+	}
+	st, err := os.Stat(abs)
+	if errors.Is(err, os.ErrNotExist) {
+		return "", fmt.Errorf("%w config file %s: no such file", ErrInvalid, file)
+	}
+	if err != nil {
+		return "", fmt.Errorf("%w config file %s: %v", ErrInvalid, file, err)
+	}
+	if st.IsDir() {
+		if _, err := os.Stat(filepath.Join(abs, "default.nix")); err != nil {
+			return "", fmt.Errorf("%w config file %s: a directory without default.nix", ErrInvalid, file)
+		}
+	}
+	return abs, nil
+}
+
+// readSettings evaluates and checks the settings around the configuration.
+func (m *Manager) readSettings(ctx context.Context, name, file string) (spec.Settings, error) {
+	e, err := m.nix.Settings(ctx, file)
+	if err != nil {
+		return spec.Settings{}, err
+	}
+	s, fileName, err := spec.FromEvaluated(e)
+	if err != nil {
+		return s, fmt.Errorf("%s: %w", file, err)
+	}
+	for _, it := range s.Extra() {
+		if !lxcapi.SupportedKey(it.Key) {
+			return s, fmt.Errorf("%w lxcExtraConfig: liblxc %s does not know the key %s", ErrInvalid, lxcapi.Version(), it.Key)
+		}
+	}
+	if fileName != "" && fileName != name {
+		m.printf("note: %s names the container %q; the command line's %q is used\n", filepath.Base(file), fileName, name)
+	}
+	return s, nil
+}
+
+// build runs nix-build for the container; ip is its hostonly address.
+func (m *Manager) build(ctx context.Context, rec *record, file string, s spec.Settings, ip string) (string, error) {
+	m.printf("building the system of %s from %s\n", rec.Name, file)
+	link := filepath.Join(m.tmpDir(), fmt.Sprintf("build-%s-%d", rec.Name, os.Getpid()))
+	// nix-build registered the link as an indirect GC root; once the system
+	// is a generation (or the build failed) both go.
+	defer func() {
+		os.Remove(link)
+		os.Remove(filepath.Join(m.gcRootDir, generations.GCRootName(link)))
+	}()
+	return m.nix.BuildSystem(ctx, buildRequest(rec.Name, file, ip, s, link))
+}
+
+// addGeneration makes system the profile's current generation, under the
+// profile lock nix-env also honours.
+func (m *Manager) addGeneration(ctx context.Context, name, system string) (g generationInfo, created bool, err error) {
+	prof := m.profile(name)
+	l, err := prof.Lock(ctx)
+	if err != nil {
+		return g, false, err
+	}
+	defer l.Release()
+	gen, created, err := prof.Add(system)
+	if err != nil {
+		return g, false, err
+	}
+	return generationInfo{Number: gen.Number, Path: gen.Path}, created, nil
+}
+
+type generationInfo struct {
+	Number int
+	Path   string
+}
+
+// makeRootfs creates the container's root and the directory it reports
+// through, owned by its mapped root.
+func makeRootfs(rootfs, runDir string, id int) error {
+	dirs := []struct {
+		path string
+		mode os.FileMode
+	}{
+		{"", 0o755}, {"dev", 0o755}, {"proc", 0o555}, {"sys", 0o555}, {"run", 0o755},
+		{"tmp", 0o1777}, {"etc", 0o755}, {"root", 0o700}, {"var", 0o755},
+		{"nix", 0o755}, {"nix/store", 0o755}, {"nix/var", 0o755}, {"nix/var/nix", 0o755},
+		{"nix/var/nix/profiles", 0o755},
+	}
+	for _, d := range dirs {
+		p := filepath.Join(rootfs, d.path)
+		if err := os.Mkdir(p, d.mode); err != nil {
+			return fmt.Errorf("creating rootfs: %w", err)
+		}
+		if err := os.Chmod(p, d.mode); err != nil {
+			return err
+		}
+		if err := os.Lchown(p, id, id); err != nil {
+			return fmt.Errorf("creating rootfs: %w", err)
+		}
+	}
+	if err := os.Mkdir(runDir, 0o755); err != nil {
+		return fmt.Errorf("creating %s: %w", runDir, err)
+	}
+	return os.Lchown(runDir, id, id)
+}

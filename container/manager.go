@@ -1,0 +1,181 @@
+// Package container ties nixlxc's parts into a container's life: it builds
+// the system (nixsys), records it as a generation (generations), leases its
+// addresses (ipam), renders its LXC config (lxcconf), sets up the host's
+// network (bridges) and drives liblxc (lxcapi).
+//
+// Every command that changes a container holds that container's lock, and
+// every multi-step change undoes its finished steps when a later one fails.
+// It owns the layout of the state directory; nothing else writes there.
+package container
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/nixlxc/nixlxc/generations"
+	"github.com/nixlxc/nixlxc/lock"
+	"github.com/nixlxc/nixlxc/lxcapi"
+	"github.com/nixlxc/nixlxc/nixsys"
+	"github.com/nixlxc/nixlxc/spec"
+)
+
+// Errors the command line maps to exit codes.
+var (
+	ErrNotFound = errors.New("no such container")
+	ErrExists   = errors.New("container already exists")
+	ErrRunning  = errors.New("container is running")
+	ErrStopped  = errors.New("container is not running")
+	ErrInvalid  = spec.ErrInvalid
+	ErrActivate = errors.New("activation failed")
+)
+
+// Default locations.
+const (
+	DefaultStateDir   = "/var/lib/nixlxc"
+	DefaultProfileDir = "/nix/var/nix/profiles/per-container"
+	DefaultHostConfig = "/etc/nixlxc/host.json"
+)
+
+// Options configure a Manager.
+type Options struct {
+	StateDir   string // LXC path, rootfs, database, locks
+	ProfileDir string // one Nix profile directory per container
+	HostConfig string // the host's network settings (JSON)
+	NixArgs    []string
+	// Out receives progress for the user; nil discards it.
+	Out io.Writer
+}
+
+// Manager runs container commands for one installation.
+type Manager struct {
+	stateDir   string
+	profileDir string
+	hostConfig string
+	gcRootDir  string
+	nix        nixsys.Nix
+	lxc        lxcapi.Runtime
+	out        io.Writer
+}
+
+// New returns a Manager, creating its state directories.
+func New(o Options) (*Manager, error) {
+	if o.StateDir == "" {
+		o.StateDir = DefaultStateDir
+	}
+	if o.ProfileDir == "" {
+		o.ProfileDir = DefaultProfileDir
+	}
+	if o.HostConfig == "" {
+		o.HostConfig = DefaultHostConfig
+	}
+	for _, d := range []*string{&o.StateDir, &o.ProfileDir, &o.HostConfig} {
+		abs, err := filepath.Abs(*d)
+		if err != nil {
+			return nil, err
+		}
+		*d = abs
+	}
+	if o.Out == nil {
+		o.Out = io.Discard
+	}
+	m := &Manager{
+		stateDir:   o.StateDir,
+		profileDir: o.ProfileDir,
+		hostConfig: o.HostConfig,
+		gcRootDir:  generations.DefaultGCRootDir,
+		nix:        nixsys.Nix{Args: o.NixArgs, ExprDir: filepath.Join(o.StateDir, "nix")},
+		lxc:        lxcapi.Runtime{Path: filepath.Join(o.StateDir, "lxc")},
+		out:        o.Out,
+	}
+	// The container's mapped root must traverse to its rootfs and to the
+	// directory bound at /run/nixlxc: 0711 lets it pass without listing.
+	for _, d := range []string{m.stateDir, m.lxc.Path} {
+		if err := os.MkdirAll(d, 0o711); err != nil {
+			return nil, fmt.Errorf("creating state directory: %w", err)
+		}
+		if err := os.Chmod(d, 0o711); err != nil {
+			return nil, err
+		}
+	}
+	for _, d := range []string{m.locksDir(), m.tmpDir()} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			return nil, fmt.Errorf("creating state directory: %w", err)
+		}
+	}
+	if err := os.MkdirAll(m.profileDir, 0o755); err != nil {
+		return nil, fmt.Errorf("creating profile directory: %w", err)
+	}
+	return m, nil
+}
+
+// Paths of one container.
+func (m *Manager) containerDir(name string) string { return filepath.Join(m.lxc.Path, name) }
+func (m *Manager) rootfs(name string) string       { return filepath.Join(m.containerDir(name), "rootfs") }
+func (m *Manager) runDir(name string) string       { return filepath.Join(m.containerDir(name), "run") }
+func (m *Manager) configPath(name string) string {
+	return filepath.Join(m.containerDir(name), "config")
+}
+func (m *Manager) recordPath(name string) string {
+	return filepath.Join(m.containerDir(name), "nixlxc.json")
+}
+func (m *Manager) logPath(name string) string { return lxcapi.LogPath(m.containerDir(name)) }
+func (m *Manager) consolePath(name string) string {
+	return filepath.Join(m.containerDir(name), "console.log")
+}
+func (m *Manager) locksDir() string            { return filepath.Join(m.stateDir, "locks") }
+func (m *Manager) tmpDir() string              { return filepath.Join(m.stateDir, "tmp") }
+func (m *Manager) lockPath(name string) string { return filepath.Join(m.locksDir(), name+".lock") }
+
+func (m *Manager) profile(name string) generations.Profile {
+	return generations.Profile{
+		Path:      filepath.Join(m.profileDir, name, "system"),
+		GCRootDir: m.gcRootDir,
+	}
+}
+
+// LXCPath is the directory lxc-* tools take as -P.
+func (m *Manager) LXCPath() string { return m.lxc.Path }
+
+// withLock runs fn holding the container's lock. The name is checked first:
+// it becomes a file name.
+func (m *Manager) withLock(ctx context.Context, name string, fn func() error) error {
+	if err := spec.CheckName(name); err != nil {
+		return err
+	}
+	l, err := lock.Acquire(ctx, m.lockPath(name))
+	if err != nil {
+		return err
+	}
+	defer l.Release()
+	return fn()
+}
+
+// notFound is the error for a name that is not a container.
+func notFound(name string) error {
+	return fmt.Errorf("%w: %s", ErrNotFound, name)
+}
+
+func (m *Manager) printf(format string, args ...any) {
+	fmt.Fprintf(m.out, format, args...)
+}
+
+// env is the clean environment commands run with inside a container.
+func env(extra ...string) []string {
+	e := []string{
+		"PATH=/run/wrappers/bin:/run/current-system/sw/bin",
+		"HOME=/root",
+		"USER=root",
+		"LOGNAME=root",
+	}
+	for _, kv := range extra {
+		if k, _, ok := strings.Cut(kv, "="); ok && k != "" {
+			e = append(e, kv)
+		}
+	}
+	return e
+}

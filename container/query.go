@@ -1,0 +1,82 @@
+package container
+
+import (
+	"context"
+	"os"
+	"sort"
+
+	"github.com/nixlxc/nixlxc/generations"
+	"github.com/nixlxc/nixlxc/lxcapi"
+	"github.com/nixlxc/nixlxc/spec"
+)
+
+// Exists reports whether name is a container.
+func (m *Manager) Exists(name string) bool {
+	return spec.CheckName(name) == nil && m.exists(name)
+}
+
+// State returns the container's LXC state (RUNNING, STOPPED, ...).
+func (m *Manager) State(ctx context.Context, name string) (string, error) {
+	if _, err := m.loadRecord(name); err != nil {
+		return "", err
+	}
+	return m.lxc.State(name)
+}
+
+// Info is one row of list.
+type Info struct {
+	Name       string         `json:"name"`
+	State      string         `json:"state"`
+	IPv4       string         `json:"ipv4,omitempty"`
+	IPv6       string         `json:"ipv6,omitempty"`
+	Generation int            `json:"generation"`
+	Autostart  spec.Autostart `json:"autostart"`
+	System     string         `json:"system,omitempty"`
+}
+
+// Names returns every container's name, sorted.
+func (m *Manager) Names() ([]string, error) {
+	entries, err := os.ReadDir(m.lxc.Path)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, e := range entries {
+		if e.IsDir() && spec.CheckName(e.Name()) == nil && m.exists(e.Name()) {
+			names = append(names, e.Name())
+		}
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
+// List describes every container.
+func (m *Manager) List(ctx context.Context) ([]Info, error) {
+	names, err := m.Names()
+	if err != nil {
+		return nil, err
+	}
+	active := m.lxc.Active()
+	leases := m.allAddresses()
+	infos := make([]Info, 0, len(names))
+	for _, name := range names {
+		info := Info{Name: name, State: lxcapi.Stopped}
+		if active[name] {
+			info.State = lxcapi.Running
+		}
+		if rec, err := m.loadRecord(name); err == nil {
+			info.Autostart = rec.Settings.Autostart
+		}
+		if gens, err := m.profile(name).List(); err == nil {
+			if g, ok := generations.CurrentOf(gens); ok {
+				info.Generation = g.Number
+				info.System = g.Path
+			}
+		}
+		if a, ok := leases[name]; ok {
+			info.IPv4, info.IPv6 = a.v4, a.v6
+		}
+		infos = append(infos, info)
+	}
+	return infos, nil
+}

@@ -1,0 +1,136 @@
+package container
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/nixlxc/nixlxc/atomicfile"
+	"github.com/nixlxc/nixlxc/lxcapi"
+	"github.com/nixlxc/nixlxc/lxcconf"
+	"github.com/nixlxc/nixlxc/spec"
+)
+
+// record is what nixlxc keeps about a container besides its profile. Its
+// existence is what makes a container exist: create writes it last, destroy
+// removes it first.
+type record struct {
+	Name       string    `json:"name"`
+	Created    time.Time `json:"created"`
+	ConfigFile string    `json:"configFile"`
+	NixArgs    []string  `json:"nixArgs,omitempty"`
+	// IDMapBase is the first host uid and gid of the container's 65536.
+	IDMapBase   uint32 `json:"idmapBase"`
+	SharedIDMap bool   `json:"sharedIdmap,omitempty"`
+	// Settings are those of the active generation, kept for generations that
+	// carry none (made by nix-env from a system nixlxc did not build).
+	Settings spec.Settings `json:"settings"`
+}
+
+// idCount is how many uids and gids a container maps.
+const idCount = 65536
+
+func (m *Manager) loadRecord(name string) (*record, error) {
+	if err := spec.CheckName(name); err != nil {
+		return nil, err
+	}
+	data, err := os.ReadFile(m.recordPath(name))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, notFound(name)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var r record
+	if err := json.Unmarshal(data, &r); err != nil {
+		return nil, fmt.Errorf("reading %s: %w", m.recordPath(name), err)
+	}
+	return &r, nil
+}
+
+func (m *Manager) saveRecord(r *record) error {
+	data, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(m.recordPath(r.Name), append(data, '\n'), 0o600)
+}
+
+// exists reports whether name is a container.
+func (m *Manager) exists(name string) bool {
+	_, err := os.Stat(m.recordPath(name))
+	return err == nil
+}
+
+// generationSettings returns the settings a system was built with, or the
+// record's when the system carries none.
+func generationSettings(system string, fallback spec.Settings) spec.Settings {
+	data, err := os.ReadFile(filepath.Join(system, "nixlxc.json"))
+	if err != nil {
+		return fallback
+	}
+	s, err := spec.ParseRecorded(data)
+	if err != nil {
+		return fallback
+	}
+	return s
+}
+
+// lxcConfig is the container's LXC config for the given settings.
+func (m *Manager) lxcConfig(r *record, s spec.Settings, nets []lxcconf.Network) lxcconf.Config {
+	cgroup := lxcconf.CgroupV1
+	if lxcapi.CgroupV2() {
+		cgroup = lxcconf.CgroupV2
+	}
+	return lxcconf.Config{
+		Name:   r.Name,
+		RootFS: m.rootfs(r.Name),
+		Init:   "/nix/var/nix/profiles/system/init",
+		IDMaps: []lxcconf.IDMap{
+			{Kind: 'u', ContainerID: 0, HostID: r.IDMapBase, Count: idCount},
+			{Kind: 'g', ContainerID: 0, HostID: r.IDMapBase, Count: idCount},
+		},
+		Mounts: []lxcconf.Mount{
+			{Source: "/nix/store", Target: "nix/store", Options: "ro,bind,create=dir"},
+			// As nixos-container does: the container's own profile is its
+			// /nix/var/nix/profiles, so init is .../system/init.
+			{Source: filepath.Dir(m.profile(r.Name).Path), Target: "nix/var/nix/profiles", Options: "ro,bind,create=dir"},
+			// LXC mounts /run itself so the system sees a mount point and
+			// keeps the report directory nixlxc binds below it.
+			{Source: "tmpfs", Target: "run", FSType: "tmpfs", Options: "rw,nosuid,nodev,mode=0755,create=dir"},
+			{Source: m.runDir(r.Name), Target: "run/nixlxc", Options: "rw,bind,create=dir"},
+		},
+		Networks: nets,
+		Autostart: lxcconf.Autostart{
+			Enable: s.Autostart.Enable,
+			Order:  s.Autostart.Order,
+			Delay:  s.Autostart.Delay,
+		},
+		Cgroup: cgroup,
+		Limits: lxcconf.Limits{
+			MemoryBytes: s.Limits.MemoryBytes(),
+			CPUs:        s.Limits.CPUs,
+			Pids:        s.Limits.Pids,
+		},
+		LogFile:    m.logPath(r.Name),
+		ConsoleLog: m.consolePath(r.Name),
+		Extra:      s.Extra(),
+	}
+}
+
+// writeConfig renders and stores the LXC config.
+func (m *Manager) writeConfig(c lxcconf.Config) error {
+	text, err := c.Render()
+	if err != nil {
+		return err
+	}
+	for _, it := range c.Extra {
+		if !lxcapi.SupportedKey(it.Key) {
+			return fmt.Errorf("%w lxcExtraConfig: liblxc %s does not know the key %s", ErrInvalid, lxcapi.Version(), it.Key)
+		}
+	}
+	return atomicfile.WriteFile(m.configPath(c.Name), text, 0o600)
+}

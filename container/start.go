@@ -1,0 +1,206 @@
+package container
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/nixlxc/nixlxc/lxcapi"
+	"golang.org/x/sys/unix"
+)
+
+// DefaultBootTimeout bounds how long start waits for the system to report
+// that it has booted.
+const DefaultBootTimeout = 60 * time.Second
+
+// Start starts the container and waits until its system reports it has
+// booted (not merely that LXC runs it). Starting a running container is not
+// an error.
+func (m *Manager) Start(ctx context.Context, name string, timeout time.Duration) error {
+	return m.withLock(ctx, name, func() error {
+		rec, err := m.loadRecord(name)
+		if err != nil {
+			return err
+		}
+		state, err := m.lxc.State(name)
+		if err != nil {
+			return err
+		}
+		if state == lxcapi.Running {
+			m.printf("%s is already running\n", name)
+			return nil
+		}
+		return m.start(ctx, rec, timeout)
+	})
+}
+
+// start boots a stopped container; the caller holds its lock.
+func (m *Manager) start(ctx context.Context, rec *record, timeout time.Duration) error {
+	name := rec.Name
+	system, err := m.currentSystem(name)
+	if err != nil {
+		return err
+	}
+	settings := generationSettings(system, rec.Settings)
+	nets, err := m.prepareNetwork(ctx, rec, settings)
+	if err != nil {
+		return err
+	}
+	// Rendered at every start: the host's network or cgroup layout may have
+	// changed since the last update.
+	if err := m.writeConfig(m.lxcConfig(rec, settings, nets)); err != nil {
+		return err
+	}
+	if err := clearDir(m.runDir(name)); err != nil {
+		return err
+	}
+	if err := m.lxc.Start(name, m.logPath(name)); err != nil {
+		return fmt.Errorf("starting %s: %w", name, err)
+	}
+	if err := m.waitBooted(ctx, name, timeout); err != nil {
+		return err
+	}
+	return nil
+}
+
+// waitBooted polls the directory the container reports through until its
+// system says boot is done, the container stops, or timeout passes.
+func (m *Manager) waitBooted(ctx context.Context, name string, timeout time.Duration) error {
+	if timeout <= 0 {
+		timeout = DefaultBootTimeout
+	}
+	deadline := time.Now().Add(timeout)
+	booted := filepath.Join(m.runDir(name), "booted")
+	for i := 0; ; i++ {
+		if _, err := readReport(booted); err == nil {
+			return nil
+		}
+		// Checking LXC's state costs a socket round trip; the file check is
+		// a stat. Look at the state every 10th poll.
+		if i%10 == 9 {
+			if state, err := m.lxc.State(name); err == nil && state == lxcapi.Stopped {
+				return fmt.Errorf("starting %s: the container stopped while booting (%s)", name, m.consoleTail(name))
+			}
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("starting %s: its system did not report booted within %s; it is still running (see %s)", name, timeout, m.consolePath(name))
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+}
+
+// consoleTail is the last line the container's console printed.
+func (m *Manager) consoleTail(name string) string {
+	data, err := os.ReadFile(m.consolePath(name))
+	if err != nil {
+		return "no console output"
+	}
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	last := strings.TrimSpace(lines[len(lines)-1])
+	if last == "" {
+		return "no console output"
+	}
+	return "console: " + oneLine(last)
+}
+
+// Stop shuts the container down cleanly: its init gets SIGPWR and timeout to
+// stop its services; after that it is killed.
+func (m *Manager) Stop(ctx context.Context, name string, timeout time.Duration) error {
+	return m.withLock(ctx, name, func() error {
+		if _, err := m.loadRecord(name); err != nil {
+			return err
+		}
+		return m.stop(name, timeout)
+	})
+}
+
+func (m *Manager) stop(name string, timeout time.Duration) error {
+	state, err := m.lxc.State(name)
+	if err != nil {
+		return err
+	}
+	if state == lxcapi.Stopped {
+		m.printf("%s is not running\n", name)
+		return nil
+	}
+	if err := m.lxc.Shutdown(name, timeout); err != nil {
+		m.printf("%s did not stop within %s; killing it\n", name, timeout)
+		if err := m.lxc.Kill(name); err != nil {
+			return fmt.Errorf("stopping %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// Terminate kills the container now.
+func (m *Manager) Terminate(ctx context.Context, name string) error {
+	return m.withLock(ctx, name, func() error {
+		if _, err := m.loadRecord(name); err != nil {
+			return err
+		}
+		return m.lxc.Kill(name)
+	})
+}
+
+// currentSystem is the store path of the profile's current generation.
+func (m *Manager) currentSystem(name string) (string, error) {
+	p, err := filepath.EvalSymlinks(m.profile(name).Path)
+	if err != nil {
+		return "", fmt.Errorf("%s has no current generation (%v); run nixlxc doctor", name, err)
+	}
+	return p, nil
+}
+
+// maxReport bounds what nixlxc reads of a file the container wrote.
+const maxReport = 4096
+
+// readReport reads a file the container wrote into its report directory.
+// The container owns that directory, so the file may be a symlink planted
+// to make the host read something else: it is opened without following.
+func readReport(path string) (string, error) {
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return "", err
+	}
+	f := os.NewFile(uintptr(fd), path)
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil || !st.Mode().IsRegular() {
+		return "", errors.New("not a regular file")
+	}
+	buf := make([]byte, maxReport)
+	n, _ := f.Read(buf)
+	return strings.TrimSpace(string(buf[:n])), nil
+}
+
+// clearDir empties a directory the container writes, without following
+// anything it may have planted there.
+func clearDir(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, s)), " ")
+}

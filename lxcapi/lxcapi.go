@@ -1,0 +1,262 @@
+// Package lxcapi is nixlxc's only door to liblxc, through go-lxc: start,
+// stop, state and attach for containers whose config file nixlxc wrote.
+//
+// It never writes LXC config (lxcconf renders it, the lifecycle package
+// stores it) and never execs lxc-* tools.
+package lxcapi
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	lxc "github.com/lxc/go-lxc"
+	"golang.org/x/sys/unix"
+)
+
+// States, as LXC names them.
+const (
+	Stopped  = "STOPPED"
+	Starting = "STARTING"
+	Running  = "RUNNING"
+	Stopping = "STOPPING"
+	Aborting = "ABORTING"
+	Frozen   = "FROZEN"
+)
+
+// ErrNotRunning is returned by operations that need a running container.
+var ErrNotRunning = errors.New("not running")
+
+// Runtime is one LXC path: a directory of containers, each NAME/config.
+type Runtime struct {
+	Path string
+}
+
+func (r Runtime) open(name string) (*lxc.Container, error) {
+	c, err := lxc.NewContainer(name, r.Path)
+	if err != nil {
+		return nil, fmt.Errorf("liblxc: opening %s: %w", name, err)
+	}
+	return c, nil
+}
+
+// State returns the container's LXC state.
+func (r Runtime) State(name string) (string, error) {
+	c, err := r.open(name)
+	if err != nil {
+		return "", err
+	}
+	defer c.Release()
+	return c.State().String(), nil
+}
+
+// Active returns the names of containers with a running monitor, in one scan
+// of the netns's unix sockets rather than one query per container.
+func (r Runtime) Active() map[string]bool {
+	active := map[string]bool{}
+	for _, n := range lxc.ActiveContainerNames(r.Path) {
+		active[n] = true
+	}
+	return active
+}
+
+// Start starts the container in the background and returns once LXC reports
+// it running; failures carry LXC's own error line from the container's log.
+func (r Runtime) Start(name, logFile string) error {
+	c, err := r.open(name)
+	if err != nil {
+		return err
+	}
+	defer c.Release()
+	offset := fileSize(logFile)
+	if err := c.Start(); err != nil {
+		if msg := lastError(logFile, offset); msg != "" {
+			return fmt.Errorf("liblxc: %s", msg)
+		}
+		return fmt.Errorf("liblxc: %w", err)
+	}
+	return nil
+}
+
+// Shutdown asks the container's init to stop (SIGPWR) and waits up to
+// timeout for it to do so.
+func (r Runtime) Shutdown(name string, timeout time.Duration) error {
+	c, err := r.open(name)
+	if err != nil {
+		return err
+	}
+	defer c.Release()
+	if !c.Running() {
+		return nil
+	}
+	if err := c.Shutdown(timeout); err != nil {
+		if !c.Running() {
+			return nil
+		}
+		return fmt.Errorf("liblxc: %w", err)
+	}
+	return nil
+}
+
+// Kill stops the container now: every process gets SIGKILL.
+func (r Runtime) Kill(name string) error {
+	c, err := r.open(name)
+	if err != nil {
+		return err
+	}
+	defer c.Release()
+	if !c.Running() {
+		return nil
+	}
+	if err := c.Stop(); err != nil && c.Running() {
+		return fmt.Errorf("liblxc: %w", err)
+	}
+	return nil
+}
+
+// InitPID returns the host pid of the container's init.
+func (r Runtime) InitPID(name string) (int, error) {
+	c, err := r.open(name)
+	if err != nil {
+		return 0, err
+	}
+	defer c.Release()
+	pid := c.InitPid()
+	if pid <= 0 {
+		return 0, ErrNotRunning
+	}
+	return pid, nil
+}
+
+// Stdio are the files an attached command uses.
+type Stdio struct {
+	Stdin, Stdout, Stderr *os.File
+}
+
+// Run runs argv inside the running container with a clean environment and
+// returns its exit status (127 when the command does not exist there).
+func (r Runtime) Run(name string, argv, env []string, cwd string, io Stdio) (int, error) {
+	c, err := r.open(name)
+	if err != nil {
+		return -1, err
+	}
+	defer c.Release()
+	if !c.Running() {
+		return -1, ErrNotRunning
+	}
+	opts := lxc.DefaultAttachOptions
+	opts.ClearEnv = true
+	opts.Env = env
+	opts.Cwd = cwd
+	opts.StdinFd, opts.StdoutFd, opts.StderrFd = io.Stdin.Fd(), io.Stdout.Fd(), io.Stderr.Fd()
+	status, err := c.RunCommandStatus(argv, opts)
+	if err != nil {
+		return -1, fmt.Errorf("liblxc: attaching to %s: %w", name, err)
+	}
+	if status < 0 {
+		return -1, fmt.Errorf("liblxc: attaching to %s failed", name)
+	}
+	return status, nil
+}
+
+// Shell attaches an interactive login shell: root's shell from the
+// container's /etc/passwd.
+func (r Runtime) Shell(name string, env []string, io Stdio) error {
+	c, err := r.open(name)
+	if err != nil {
+		return err
+	}
+	defer c.Release()
+	if !c.Running() {
+		return ErrNotRunning
+	}
+	opts := lxc.DefaultAttachOptions
+	opts.ClearEnv = true
+	opts.Env = env
+	opts.Cwd = "/root"
+	opts.StdinFd, opts.StdoutFd, opts.StderrFd = io.Stdin.Fd(), io.Stdout.Fd(), io.Stderr.Fd()
+	if err := c.AttachShell(opts); err != nil {
+		return fmt.Errorf("liblxc: attaching a shell to %s: %w", name, err)
+	}
+	return nil
+}
+
+// SupportedKey reports whether this liblxc knows a config key.
+func SupportedKey(key string) bool {
+	return lxc.IsSupportedConfigItem(key)
+}
+
+// Version is liblxc's version.
+func Version() string { return lxc.Version() }
+
+// CgroupV2 reports whether the host runs the unified cgroup hierarchy only,
+// which decides how resource limits are spelled.
+func CgroupV2() bool {
+	var st unix.Statfs_t
+	if err := unix.Statfs("/sys/fs/cgroup", &st); err != nil {
+		return false
+	}
+	return st.Type == unix.CGROUP2_SUPER_MAGIC
+}
+
+func fileSize(path string) int64 {
+	if st, err := os.Stat(path); err == nil {
+		return st.Size()
+	}
+	return 0
+}
+
+// lastError returns the message of the last ERROR line LXC logged after
+// offset, the most specific of its reasons for a failure.
+func lastError(logFile string, offset int64) string {
+	if logFile == "" {
+		return ""
+	}
+	f, err := os.Open(logFile)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	if _, err := f.Seek(offset, 0); err != nil {
+		return ""
+	}
+	var first, last string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := sc.Text()
+		if !strings.Contains(line, " ERROR ") {
+			continue
+		}
+		// "lxc-start web 2026... ERROR start - ../src/lxc/start.c:start:2197
+		// - No such file or directory - Failed to exec "/init"": the parts
+		// after the source location are the error and, before it, errno.
+		parts := strings.Split(line, " - ")
+		msg := line
+		for i, p := range parts {
+			if strings.Contains(p, ".c:") && i+1 < len(parts) {
+				rest := parts[i+1:]
+				msg = rest[len(rest)-1]
+				if len(rest) > 1 {
+					msg += ": " + strings.Join(rest[:len(rest)-1], " - ")
+				}
+				break
+			}
+		}
+		if first == "" {
+			first = msg
+		}
+		last = msg
+	}
+	// The first error is the cause; later ones are LXC unwinding.
+	if first != "" {
+		return first
+	}
+	return last
+}
+
+// LogPath is where nixlxc asks LXC to log for a container directory.
+func LogPath(containerDir string) string { return filepath.Join(containerDir, "lxc.log") }

@@ -1,0 +1,84 @@
+package lxcconf
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// keyPattern is the shape of every LXC key: dot-separated lower-case words,
+// digits, '_' and '-' (lxc.hook.pre-start, lxc.cgroup.memory.limit_in_bytes).
+var keyPattern = regexp.MustCompile(`^lxc(\.[a-z0-9_-]+)+$`)
+
+// CheckItem reports whether it can be written as one line that LXC reads back
+// as the same key and value.
+func CheckItem(it Item) error {
+	if !keyPattern.MatchString(it.Key) {
+		return fmt.Errorf("%w: key %q is not an LXC key", ErrInvalid, it.Key)
+	}
+	for _, r := range it.Value {
+		if r < 0x20 && r != '\t' || r == 0x7f {
+			return fmt.Errorf("%w: value of %s contains control character %q", ErrInvalid, it.Key, r)
+		}
+	}
+	if strings.TrimSpace(it.Value) != it.Value {
+		return fmt.Errorf("%w: value of %s has leading or trailing whitespace", ErrInvalid, it.Key)
+	}
+	return nil
+}
+
+// Parse reads config text: "key = value" lines, blank lines and # comments.
+func Parse(text string) ([]Item, error) {
+	var items []Item
+	for n, line := range strings.Split(text, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		key, value, ok := strings.Cut(line, "=")
+		if !ok {
+			return nil, fmt.Errorf("%w: line %d: %q is not key = value", ErrInvalid, n+1, line)
+		}
+		it := Item{strings.TrimSpace(key), strings.TrimSpace(value)}
+		if err := CheckItem(it); err != nil {
+			return nil, fmt.Errorf("line %d: %w", n+1, err)
+		}
+		items = append(items, it)
+	}
+	return items, nil
+}
+
+// ownedPrefixes are keys nixlxc derives from the container's settings. Extra
+// config may not set them: it would silently break what nixlxc promises (the
+// id map, the init, the network from the IPAM) or escape its validation.
+var ownedPrefixes = []string{
+	"lxc.uts.name", "lxc.rootfs.", "lxc.init.", "lxc.idmap",
+	"lxc.net.", "lxc.start.", "lxc.log.", "lxc.include",
+}
+
+// ParseExtra checks a user's lxcExtraConfig text. Each error names the line.
+func ParseExtra(text string) ([]Item, error) {
+	items, err := Parse(text)
+	if err != nil {
+		return nil, fmt.Errorf("lxcExtraConfig: %w", err)
+	}
+	for _, it := range items {
+		for _, p := range ownedPrefixes {
+			if it.Key == strings.TrimSuffix(p, ".") || strings.HasPrefix(it.Key, p) {
+				return nil, fmt.Errorf("lxcExtraConfig: %w: %s is set by nixlxc itself (use the config's own settings)", ErrInvalid, it.Key)
+			}
+		}
+	}
+	return items, nil
+}
+
+// Lookup returns the values of key in items, in order.
+func Lookup(items []Item, key string) []string {
+	var vs []string
+	for _, it := range items {
+		if it.Key == key {
+			vs = append(vs, it.Value)
+		}
+	}
+	return vs
+}

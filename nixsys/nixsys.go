@@ -1,0 +1,253 @@
+// Package nixsys is nixlxc's only door to Nix's command-line tools: it reads a
+// container file's settings with nix-instantiate and builds the container's
+// system with nix-build, both through expressions embedded here.
+//
+// It passes the user's own Nix arguments through unchanged (nixcloud's -n),
+// never through a shell, and turns Nix's error text into an error that names
+// the problem on one line while keeping the full text for --verbose.
+package nixsys
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"github.com/nixlxc/nixlxc/atomicfile"
+	"github.com/nixlxc/nixlxc/spec"
+)
+
+//go:embed nix/*.nix
+var exprs embed.FS
+
+// Nix runs nix-instantiate and nix-build.
+type Nix struct {
+	// Args are passed to every Nix command, e.g. "-I", "nixpkgs=/path".
+	Args []string
+	// ExprDir receives nixlxc's Nix expressions (they must be files: the
+	// wrapper imports its container module by relative path).
+	ExprDir string
+	// Env, if set, replaces the environment of the Nix commands.
+	Env []string
+}
+
+// Error is a failed Nix command: a one-line summary and Nix's full output.
+type Error struct {
+	Op     string // what nixlxc was doing
+	Stderr string
+	Err    error
+}
+
+func (e *Error) Error() string {
+	if s := Summary(e.Stderr); s != "" {
+		return e.Op + ": " + s
+	}
+	return e.Op + ": " + e.Err.Error()
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Detail is Nix's own output, for users who ask for it.
+func (e *Error) Detail() string { return e.Stderr }
+
+var (
+	errorLine  = regexp.MustCompile(`^error: (.*)$`)
+	atLine     = regexp.MustCompile(`^\s+at (.+:\d+:\d+):$`)
+	logLine    = regexp.MustCompile(`^\s+> (.*)$`)
+	trimFinish = regexp.MustCompile(`;$`)
+)
+
+// Summary condenses Nix's error output to one line: the first error message,
+// where it happened, and for a failed builder its last log line.
+func Summary(stderr string) string {
+	lines := strings.Split(stderr, "\n")
+	for i, l := range lines {
+		m := errorLine.FindStringSubmatch(l)
+		if m == nil {
+			continue
+		}
+		msg := trimFinish.ReplaceAllString(m[1], "")
+		var lastLog string
+		for _, rest := range lines[i+1:] {
+			if a := atLine.FindStringSubmatch(rest); a != nil && !strings.Contains(msg, " at ") {
+				msg += " at " + a[1]
+			}
+			if lg := logLine.FindStringSubmatch(rest); lg != nil {
+				lastLog = strings.TrimSpace(lg[1])
+			}
+		}
+		if lastLog != "" {
+			msg += ": " + lastLog
+		}
+		return oneLine(msg)
+	}
+	return ""
+}
+
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, s)), " ")
+}
+
+// ErrNix marks failures of the Nix tools themselves (missing, crashed).
+var ErrNix = errors.New("nix")
+
+func (n Nix) run(ctx context.Context, op, tool string, args ...string) (string, error) {
+	all := append(append([]string{}, args...), n.Args...)
+	cmd := exec.CommandContext(ctx, tool, all...)
+	if n.Env != nil {
+		cmd.Env = n.Env
+	}
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		if errors.Is(err, exec.ErrNotFound) {
+			return "", fmt.Errorf("%w: %s is not installed (run scripts/setup-host.sh)", ErrNix, tool)
+		}
+		return "", &Error{Op: op, Stderr: stderr.String(), Err: err}
+	}
+	return strings.TrimSpace(stdout.String()), nil
+}
+
+// ensureExprs writes the embedded expressions to a directory named after
+// their content, once, so concurrent nixlxc processes never see half a file.
+func (n Nix) ensureExprs() (string, error) {
+	h := sha256.New()
+	names, _ := fs.Glob(exprs, "nix/*.nix")
+	for _, name := range names {
+		data, _ := exprs.ReadFile(name)
+		h.Write([]byte(name))
+		h.Write(data)
+	}
+	dir := filepath.Join(n.ExprDir, hex.EncodeToString(h.Sum(nil))[:16])
+	if _, err := os.Stat(filepath.Join(dir, "system.nix")); err == nil {
+		return dir, nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	for _, name := range names {
+		data, _ := exprs.ReadFile(name)
+		if err := atomicfile.WriteFile(filepath.Join(dir, filepath.Base(name)), data, 0o644); err != nil {
+			return "", err
+		}
+	}
+	return dir, nil
+}
+
+// Settings reads the settings of a container file.
+func (n Nix) Settings(ctx context.Context, configFile string) (spec.Evaluated, error) {
+	var e spec.Evaluated
+	dir, err := n.ensureExprs()
+	if err != nil {
+		return e, err
+	}
+	out, err := n.run(ctx, "reading "+configFile, "nix-instantiate",
+		"--eval", "--strict", "--json",
+		filepath.Join(dir, "settings.nix"),
+		"--argstr", "configFile", configFile)
+	if err != nil {
+		return e, err
+	}
+	if err := json.Unmarshal([]byte(out), &e); err != nil {
+		return e, fmt.Errorf("reading %s: unexpected output of nix-instantiate: %w", configFile, err)
+	}
+	return e, nil
+}
+
+// Build is what a system build needs.
+type Build struct {
+	ConfigFile  string
+	Name        string
+	IP          string // the container's hostonly IPv4 address, `ip` in modules
+	Settings    spec.Settings
+	Nameservers []string
+	// OutLink keeps the result alive against a concurrent garbage collection
+	// until the caller has made it a generation; the caller removes it.
+	OutLink string
+}
+
+// BuildSystem builds the container's system and returns its store path.
+func (n Nix) BuildSystem(ctx context.Context, b Build) (string, error) {
+	dir, err := n.ensureExprs()
+	if err != nil {
+		return "", err
+	}
+	ns, _ := json.Marshal(append([]string{}, b.Nameservers...))
+	args := []string{
+		filepath.Join(dir, "system.nix"),
+		"-Q", // build logs only in the error, as "last N log lines"
+		"--argstr", "configFile", b.ConfigFile,
+		"--argstr", "name", b.Name,
+		"--argstr", "ip", b.IP,
+		"--argstr", "settingsJSON", b.Settings.JSON(),
+		"--argstr", "nameserversJSON", string(ns),
+	}
+	if b.OutLink != "" {
+		args = append(args, "--out-link", b.OutLink)
+	} else {
+		args = append(args, "--no-out-link")
+	}
+	out, err := n.run(ctx, "building the system of "+b.Name, "nix-build", args...)
+	if err != nil {
+		return "", err
+	}
+	lines := strings.Split(out, "\n")
+	path := strings.TrimSpace(lines[len(lines)-1])
+	if !strings.HasPrefix(path, "/nix/store/") {
+		return "", fmt.Errorf("building the system of %s: nix-build printed %q, not a store path", b.Name, path)
+	}
+	return path, nil
+}
+
+// SplitArgs splits nixcloud-style pass-through arguments ("-I nixpkgs=/x")
+// into words, honouring single and double quotes; no shell is involved.
+func SplitArgs(s string) ([]string, error) {
+	var words []string
+	var cur strings.Builder
+	inWord := false
+	var quote rune
+	for _, r := range s {
+		switch {
+		case quote != 0:
+			if r == quote {
+				quote = 0
+			} else {
+				cur.WriteRune(r)
+			}
+		case r == '\'' || r == '"':
+			quote = r
+			inWord = true
+		case r == ' ' || r == '\t' || r == '\n':
+			if inWord {
+				words = append(words, cur.String())
+				cur.Reset()
+				inWord = false
+			}
+		default:
+			cur.WriteRune(r)
+			inWord = true
+		}
+	}
+	if quote != 0 {
+		return nil, fmt.Errorf("unterminated %c quote in Nix arguments %q", quote, s)
+	}
+	if inWord {
+		words = append(words, cur.String())
+	}
+	return words, nil
+}

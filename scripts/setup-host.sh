@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Prepares a Debian 12 (or NixOS) host, as root, for nixlxc: packages, the
+# subordinate id range that unprivileged containers map root to, and the Nix
+# settings a single-user Nix without a build-users group needs. Idempotent:
+# running it again changes nothing.
+set -euo pipefail
+
+die() { echo "setup-host: $*" >&2; exit 1; }
+[ "$(id -u)" = 0 ] || die "must run as root"
+
+# Root's subordinate ids: 65536 per container, enough for 1000 containers,
+# starting at 100000 as nixcloud-container did.
+SUBID_START=${NIXLXC_SUBID_START:-100000}
+SUBID_COUNT=${NIXLXC_SUBID_COUNT:-65536000}
+
+PACKAGES=(lxc lxc-dev uidmap busybox-static nix-bin nftables iproute2 make gcc pkg-config ca-certificates git)
+
+install_packages() {
+	if [ -e /etc/NIXOS ]; then
+		echo "setup-host: NixOS host: install lxc, nix and busybox through your configuration (see nixos/nixlxc.nix)"
+		return
+	fi
+	local missing=()
+	for p in "${PACKAGES[@]}"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+	done
+	if [ ${#missing[@]} -gt 0 ]; then
+		echo "setup-host: installing ${missing[*]}"
+		export DEBIAN_FRONTEND=noninteractive
+		apt-get update -qq
+		apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+	fi
+}
+
+# covered FILE: is root's range [start, start+count) inside one line of FILE?
+covered() {
+	awk -F: -v s="$SUBID_START" -v c="$SUBID_COUNT" '
+		$1 == "root" && $2 <= s && $2 + $3 >= s + c { found = 1 }
+		END { exit !found }' "$1" 2>/dev/null
+}
+
+setup_subids() {
+	local f
+	for f in /etc/subuid /etc/subgid; do
+		touch "$f"
+		if ! covered "$f"; then
+			echo "setup-host: adding root:$SUBID_START:$SUBID_COUNT to $f"
+			echo "root:$SUBID_START:$SUBID_COUNT" >>"$f"
+		fi
+	done
+}
+
+# set_nix_option KEY VALUE: keep every other line of nix.conf as it is.
+set_nix_option() {
+	local conf=/etc/nix/nix.conf key=$1 value=$2
+	if grep -Eq "^[[:space:]]*$key[[:space:]]*=[[:space:]]*$value[[:space:]]*$" "$conf"; then
+		return
+	fi
+	local tmp
+	tmp=$(mktemp "$conf.XXXXXX")
+	grep -Ev "^[[:space:]]*$key[[:space:]]*=" "$conf" >"$tmp" || true
+	echo "$key = $value" >>"$tmp"
+	chmod 644 "$tmp"
+	mv "$tmp" "$conf"
+}
+
+setup_nix() {
+	if [ -e /etc/NIXOS ]; then
+		return # nix.conf belongs to the NixOS configuration
+	fi
+	mkdir -p /etc/nix
+	touch /etc/nix/nix.conf
+	# No nixbld group and no daemon: root builds directly, without a sandbox.
+	set_nix_option build-users-group ""
+	set_nix_option sandbox false
+	# No binary cache is reachable offline; asking one only costs time.
+	set_nix_option substituters ""
+	mkdir -p /nix/store /nix/var/nix/profiles/per-container /nix/var/nix/gcroots/auto
+	nix-store --init 2>/dev/null || true
+}
+
+check_go() {
+	if ! command -v go >/dev/null; then
+		[ -x /usr/local/go/bin/go ] || die "Go 1.22 or newer is needed (https://go.dev/dl), none found"
+	fi
+}
+
+install_packages
+setup_subids
+setup_nix
+check_go
+echo "setup-host: ready"

@@ -1,0 +1,43 @@
+// Package spec owns what a user writes to describe a container: its name and
+// the settings around its NixOS configuration in nixcloud-container's file
+// format (autostart, network, lxcExtraConfig, limits).
+//
+// It checks them and turns them into typed values. It does not evaluate Nix
+// (package nixsys does) and does not touch the host.
+package spec
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+)
+
+// ErrInvalid marks a name or setting the user must fix.
+var ErrInvalid = errors.New("invalid")
+
+// MaxNameLength keeps the host-side interface names derived from a container
+// name ("nh-" + name) within the kernel's 15 characters (IFNAMSIZ - 1), the
+// same limit nixos-container has.
+const MaxNameLength = 11
+
+var namePattern = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`)
+
+// CheckName reports whether name can be a container name: a valid host name
+// label, a safe path component, short enough for interface names.
+func CheckName(name string) error {
+	switch {
+	case name == "":
+		return fmt.Errorf("%w container name: empty", ErrInvalid)
+	case len(name) > MaxNameLength:
+		return fmt.Errorf("%w container name \"%s\": longer than %d characters (host interface names derived from it must fit in 15)", ErrInvalid, printable(name), MaxNameLength)
+	case !namePattern.MatchString(name):
+		return fmt.Errorf("%w container name \"%s\": use lower-case letters, digits and inner hyphens only (it becomes the host name and a directory name)", ErrInvalid, printable(name))
+	}
+	return nil
+}
+
+// printable keeps an error about a hostile name on one line.
+func printable(s string) string {
+	q := fmt.Sprintf("%q", s)
+	return q[1 : len(q)-1]
+}

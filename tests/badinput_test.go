@@ -1,0 +1,117 @@
+package tests
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestBadInput: every mistake gets one clear line, a non-zero exit code, and
+// leaves the host as it was: no container, profile, GC root or address.
+func TestBadInput(t *testing.T) {
+	if !isolate(t) {
+		return
+	}
+	h := newHost(t)
+	good := example("hello.nix")
+	syntax := h.file("syntax.nix", "{ pkgs, ... }: {\n  environment.etc.x.text = ;\n}\n")
+	undefined := h.file("undefined.nix", "{ pkgs, ... }: {\n  environment.etc.x.text = nosuchthing;\n}\n")
+	unknown := h.file("unknown.nix", `{ autostrat = true; configuration = {}; }`)
+	misplaced := h.file("misplaced.nix", `{ autostart = true; services.openssh.enable = true; }`)
+	inject := h.file("inject.nix", `{ lxcExtraConfig = "lxc.idmap = u 0 0 65536"; configuration = {}; }`)
+	newline := h.file("newline.nix", `{ lxcExtraConfig = "lxc.environment = A=1\nlxc.idmap = u 0 0 65536"; configuration = {}; }`)
+	badIP := h.file("badip.nix", `{ network.ip = "10.101.0.300"; configuration = {}; }`)
+	badType := h.file("badtype.nix", `{ autostart = "yes"; configuration = {}; }`)
+	unknownKey := h.file("unknownkey.nix", `{ lxcExtraConfig = "lxc.no.such.key = 1"; configuration = {}; }`)
+	throws := h.file("throws.nix", `{ pkgs, ... }: { environment.etc.x.text = throw "the config says no"; }`)
+	noNixpkgs := h.file("nonixpkgs.nix", `{ ... }: { }`)
+
+	cases := []struct {
+		name    string
+		args    []string
+		code    int
+		mention []string
+	}{
+		{"empty name", []string{"create", "", good}, 2, []string{"empty"}},
+		{"dot dot", []string{"create", "..", good}, 2, []string{`".."`}},
+		{"slash", []string{"create", "a/b", good}, 2, []string{"a/b"}},
+		{"upper case", []string{"create", "Web", good}, 2, []string{"Web", "lower-case"}},
+		{"newline", []string{"create", "web\nx", good}, 2, []string{`"web\nx"`}},
+		{"too long", []string{"create", "abcdefghijkl", good}, 2, []string{"longer than 11"}},
+		{"missing file", []string{"create", "web", "/no/such.nix"}, 2, []string{"/no/such.nix", "no such file"}},
+		{"missing args", []string{"create", "web"}, 2, []string{"NAME and CONFIG.nix"}},
+		{"unknown command", []string{"frobnicate"}, 2, []string{"frobnicate"}},
+		{"syntax error", []string{"create", "web", syntax}, 7, []string{"syntax error", "syntax.nix:2:"}},
+		{"undefined variable", []string{"create", "web", undefined}, 7, []string{"undefined variable 'nosuchthing'", "undefined.nix:2:"}},
+		{"throw", []string{"create", "web", throws}, 7, []string{"the config says no"}},
+		{"unknown setting", []string{"create", "web", unknown}, 2, []string{"autostrat"}},
+		{"misplaced setting", []string{"create", "web", misplaced}, 2, []string{"autostart", "configuration"}},
+		{"extra config owned key", []string{"create", "web", inject}, 2, []string{"lxc.idmap"}},
+		{"extra config second line", []string{"create", "web", newline}, 2, []string{"lxc.idmap"}},
+		{"extra config unknown key", []string{"create", "web", unknownKey}, 2, []string{"lxc.no.such.key"}},
+		{"bad ip", []string{"create", "web", badIP}, 2, []string{"10.101.0.300"}},
+		{"bad type", []string{"create", "web", badType}, 2, []string{"autostart"}},
+		{"bad nix args", []string{"create", "web", good, "-n", "-I 'nixpkgs=/x"}, 2, []string{"quote"}},
+		{"start unknown", []string{"start", "nope"}, 3, []string{"no such container: nope"}},
+		{"stop unknown", []string{"stop", "nope"}, 3, []string{"nope"}},
+		{"terminate unknown", []string{"terminate", "nope"}, 3, []string{"nope"}},
+		{"state unknown", []string{"state", "nope"}, 3, []string{"nope"}},
+		{"run unknown", []string{"run", "nope", "--", "true"}, 3, []string{"nope"}},
+		{"login unknown", []string{"login", "nope"}, 3, []string{"nope"}},
+		{"destroy unknown", []string{"destroy", "nope"}, 3, []string{"nope"}},
+		{"run without command", []string{"run", "nope"}, 2, []string{"command"}},
+		{"state bad name", []string{"state", "../../etc"}, 2, []string{"../../etc"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			h.t = t
+			h.fails(c.code, c.mention, c.args...)
+			if out := h.must("list"); out != "" {
+				t.Errorf("list after a failed command = %q", out)
+			}
+			assertNothingOf(t, h)
+		})
+	}
+	h.t = t
+
+	// Without any nixpkgs, Nix's own message says what is missing.
+	env := h.env
+	h.env = append(append([]string{}, env...), "NIX_PATH=")
+	h.fails(7, []string{"nixpkgs", "was not found in the Nix search path"}, "create", "web", noNixpkgs)
+	h.env = env
+	assertNothingOf(t, h)
+
+	// An existing name, and a stopped container, are refused too.
+	h.must("create", "web", good)
+	h.fails(4, []string{"already exists", "web"}, "create", "web", good)
+	h.fails(5, []string{"web", "STOPPED"}, "run", "web", "--", "true")
+	h.fails(5, []string{"web"}, "login", "web")
+	if gens := h.list(); len(gens) != 1 || gens[0].Generation != 1 {
+		t.Errorf("the failed second create changed the first: %+v", gens)
+	}
+	h.must("destroy", "web")
+	assertNothingOf(t, h)
+}
+
+// assertNothingOf fails if any container's traces exist in h.
+func assertNothingOf(t *testing.T, h *host) {
+	t.Helper()
+	for _, d := range []string{filepath.Join(h.stateDir, "lxc"), h.profileDir} {
+		entries, _ := os.ReadDir(d)
+		for _, e := range entries {
+			t.Errorf("left behind: %s", filepath.Join(d, e.Name()))
+		}
+	}
+	roots, _ := os.ReadDir("/nix/var/nix/gcroots/auto")
+	for _, e := range roots {
+		target, _ := os.Readlink(filepath.Join("/nix/var/nix/gcroots/auto", e.Name()))
+		if strings.HasPrefix(target, h.dir) {
+			t.Errorf("GC root left behind: %s -> %s", e.Name(), target)
+		}
+	}
+	tmp, _ := os.ReadDir(filepath.Join(h.stateDir, "tmp"))
+	for _, e := range tmp {
+		t.Errorf("build link left behind: %s", e.Name())
+	}
+}
