@@ -62,7 +62,12 @@ func (m *Manager) Create(ctx context.Context, name, file string, o CreateOptions
 		}
 		r.Add(func() { os.RemoveAll(m.containerDir(name)) })
 
-		system, err := m.build(ctx, rec, file, settings, "")
+		ip, undoNet, err := m.leaseNetwork(ctx, rec, settings)
+		if err != nil {
+			return err
+		}
+		r.Add(undoNet)
+		system, err := m.build(ctx, rec, file, settings, ip)
 		if err != nil {
 			return err
 		}

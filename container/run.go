@@ -26,15 +26,19 @@ func (m *Manager) Run(ctx context.Context, name string, argv []string, io Stdio)
 	return m.lxc.Run(name, argv, env(termEnv()...), "/", io)
 }
 
-// Login attaches an interactive root shell.
-func (m *Manager) Login(ctx context.Context, name string, io Stdio) error {
+// loginScript starts root's login shell as the container's own /etc/passwd
+// names it, as lxc-attach does; a fixed script, no user data in it.
+const loginScript = `shell=$(awk -F: '$1 == "root" { print $7 }' /etc/passwd 2>/dev/null); exec "${shell:-/bin/sh}" -l`
+
+// Login runs an interactive root login shell and returns its exit status.
+func (m *Manager) Login(ctx context.Context, name string, io Stdio) (int, error) {
 	if _, err := m.loadRecord(name); err != nil {
-		return err
+		return -1, err
 	}
 	if err := m.requireRunning(name); err != nil {
-		return err
+		return -1, err
 	}
-	return m.lxc.Shell(name, env(termEnv()...), io)
+	return m.lxc.Run(name, []string{"/bin/sh", "-c", loginScript}, env(termEnv()...), "/root", io)
 }
 
 func (m *Manager) requireRunning(name string) error {

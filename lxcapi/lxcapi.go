@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
 	"time"
@@ -153,36 +154,52 @@ func (r Runtime) Run(name string, argv, env []string, cwd string, io Stdio) (int
 	opts.Env = env
 	opts.Cwd = cwd
 	opts.StdinFd, opts.StdoutFd, opts.StderrFd = io.Stdin.Fd(), io.Stdout.Fd(), io.Stderr.Fd()
-	status, err := c.RunCommandStatus(argv, opts)
+	// go-lxc's RunCommandStatus folds "killed by a signal" into status 0;
+	// waiting ourselves keeps the difference (a shell's 128+signal).
+	//
+	// While the command runs nixlxc stands aside like a shell waiting for a
+	// job: ^C and ^\ from the terminal reach the command by themselves, and
+	// a TERM or HUP sent to nixlxc is passed on to it.
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, unix.SIGINT, unix.SIGQUIT, unix.SIGTERM, unix.SIGHUP)
+	defer signal.Stop(sigs)
+	pid, err := c.RunCommandNoWait(argv, opts)
 	if err != nil {
 		return -1, fmt.Errorf("liblxc: attaching to %s: %w", name, err)
 	}
-	if status < 0 {
-		return -1, fmt.Errorf("liblxc: attaching to %s failed", name)
-	}
-	return status, nil
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		for {
+			select {
+			case s := <-sigs:
+				if s == unix.SIGTERM || s == unix.SIGHUP {
+					unix.Kill(pid, s.(unix.Signal))
+				}
+			case <-done:
+				return
+			}
+		}
+	}()
+	return waitStatus(pid)
 }
 
-// Shell attaches an interactive login shell: root's shell from the
-// container's /etc/passwd.
-func (r Runtime) Shell(name string, env []string, io Stdio) error {
-	c, err := r.open(name)
-	if err != nil {
-		return err
+func waitStatus(pid int) (int, error) {
+	var ws unix.WaitStatus
+	for {
+		_, err := unix.Wait4(pid, &ws, 0, nil)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return -1, fmt.Errorf("waiting for the attached command: %w", err)
+		}
+		break
 	}
-	defer c.Release()
-	if !c.Running() {
-		return ErrNotRunning
+	if ws.Signaled() {
+		return 128 + int(ws.Signal()), nil
 	}
-	opts := lxc.DefaultAttachOptions
-	opts.ClearEnv = true
-	opts.Env = env
-	opts.Cwd = "/root"
-	opts.StdinFd, opts.StdoutFd, opts.StderrFd = io.Stdin.Fd(), io.Stdout.Fd(), io.Stderr.Fd()
-	if err := c.AttachShell(opts); err != nil {
-		return fmt.Errorf("liblxc: attaching a shell to %s: %w", name, err)
-	}
-	return nil
+	return ws.ExitStatus(), nil
 }
 
 // SupportedKey reports whether this liblxc knows a config key.

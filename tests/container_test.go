@@ -91,6 +91,13 @@ func TestContainerLifecycle(t *testing.T) {
 	if r := h.nixlxcInput("piped\n", "run", "demo", "--", "cat"); r.stdout != "piped\n" {
 		t.Errorf("stdin does not reach the command: %s", r)
 	}
+	// login: root's login shell; the exit status passes through too.
+	if r := h.nixlxcInput("echo in-$(hostname) $HOME; exit 3\n", "login", "demo"); r.code != 3 || !strings.Contains(r.stdout, "in-demo /root") {
+		t.Errorf("login: %s, want the shell's output and its exit status 3", r)
+	}
+	if r := h.nixlxc("run", "demo", "--", "sh", "-c", "kill -9 $$"); r.code != 137 {
+		t.Errorf("a command killed by SIGKILL: %s, want exit 137", r)
+	}
 	if env := h.must("run", "demo", "--", "env"); strings.Contains(env, "NIXLXC_STATE_DIR") || !strings.Contains(env, "PATH=") {
 		t.Errorf("the command's environment is not clean:\n%s", env)
 	}

@@ -62,6 +62,11 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 func commands() []*cli.Command {
 	cmds := []*cli.Command{
 		createCommand(),
+		updateCommand(),
+		rollbackCommand(),
+		listGenerationsCommand(),
+		switchGenerationCommand(),
+		deleteGenerationsCommand(),
 		startCommand(),
 		stopCommand(),
 		terminateCommand(),

@@ -21,7 +21,14 @@ func loginCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			return m.Login(c.Context, a[0], container.Stdio{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr})
+			status, err := m.Login(c.Context, a[0], container.Stdio{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr})
+			if err != nil {
+				return err
+			}
+			if status != 0 {
+				return exitCode(status)
+			}
+			return nil
 		},
 	}
 }

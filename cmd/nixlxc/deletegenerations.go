@@ -1,0 +1,41 @@
+package main
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+)
+
+func deleteGenerationsCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "delete-generations",
+		Usage:     "delete generations: numbers, old, +N (keep N), Nd (older than N days); never the current one",
+		ArgsUsage: "NAME SPEC...",
+		Action: func(c *cli.Context) error {
+			all := c.Args().Slice()
+			if len(all) < 2 {
+				return usagef("delete-generations needs NAME and generations (numbers, old, +N or Nd)")
+			}
+			m, err := manager(c)
+			if err != nil {
+				return err
+			}
+			deleted, err := m.DeleteGenerations(c.Context, all[0], all[1:])
+			if err != nil {
+				return err
+			}
+			if len(deleted) == 0 {
+				fmt.Fprintf(c.App.Writer, "%s: no generation to delete\n", all[0])
+				return nil
+			}
+			nums := make([]string, len(deleted))
+			for i, n := range deleted {
+				nums[i] = strconv.Itoa(n)
+			}
+			fmt.Fprintf(c.App.Writer, "%s: deleted generation(s) %s\n", all[0], strings.Join(nums, " "))
+			return nil
+		},
+	}
+}

@@ -1,0 +1,201 @@
+package container
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/nixlxc/nixlxc/generations"
+	"github.com/nixlxc/nixlxc/lxcapi"
+)
+
+// activate makes generation n, already the profile's current one, take
+// effect: its settings are recorded and its LXC config written; a running
+// container switches to its system in place. Whatever happens, the profile
+// ends up pointing at the system that is actually active.
+func (m *Manager) activate(ctx context.Context, next *record, prev generations.Generation, n int, o UpdateOptions) error {
+	name := next.Name
+	if err := m.saveRecord(next); err != nil {
+		return err
+	}
+	if err := m.writeConfig(m.lxcConfig(next, next.Settings, m.networksFromLeases(next, next.Settings))); err != nil {
+		return err
+	}
+	state, err := m.lxc.State(name)
+	if err != nil {
+		return err
+	}
+	if state != lxcapi.Running {
+		m.printf("%s: generation %d is current; it boots at the next start\n", name, n)
+		return nil
+	}
+	gens, err := m.profile(name).List()
+	if err != nil {
+		return err
+	}
+	target, err := generations.Find(gens, n)
+	if err != nil {
+		return err
+	}
+
+	m.printf("%s: activating generation %d in place\n", name, n)
+	problem := m.switchSystem(ctx, name, target.Path)
+	if problem == nil && o.AutoRollback {
+		problem = m.waitHealthy(ctx, name, target.Path, o.HealthTimeout)
+	}
+	if problem == nil {
+		m.printf("%s: generation %d is active\n", name, n)
+		return nil
+	}
+
+	if o.AutoRollback {
+		m.printf("%s: generation %d failed (%v); rolling back to generation %d\n", name, n, problem, prev.Number)
+		if err := m.switchProfile(ctx, name, prev.Number); err != nil {
+			return err
+		}
+		back := m.switchSystem(ctx, name, prev.Path)
+		if err := m.followActive(ctx, next, gens, prev); err != nil {
+			return err
+		}
+		if back != nil {
+			return fmt.Errorf("%w: %s: generation %d failed (%v), and re-activating generation %d failed too (%v)", ErrActivate, name, n, problem, prev.Number, back)
+		}
+		return fmt.Errorf("%w: %s: generation %d failed (%v); rolled back to generation %d, which is active", ErrActivate, name, n, problem, prev.Number)
+	}
+	if err := m.followActive(ctx, next, gens, prev); err != nil {
+		return err
+	}
+	active, _ := m.current(name)
+	return fmt.Errorf("%w: %s: generation %d: %v; generation %d is active", ErrActivate, name, n, problem, active.Number)
+}
+
+// switchSystem runs system's switch-to-configuration inside the container.
+func (m *Manager) switchSystem(ctx context.Context, name, system string) error {
+	status, output, err := m.runCaptured(name, []string{filepath.Join(system, "bin", "switch-to-configuration"), "switch"})
+	if err != nil {
+		return err
+	}
+	if status == 0 {
+		return nil
+	}
+	if failed := m.failedUnits(name, system); failed != "" {
+		return fmt.Errorf("switch-to-configuration exited %d, units failed: %s", status, failed)
+	}
+	return fmt.Errorf("switch-to-configuration exited %d: %s", status, lastLine(output))
+}
+
+// waitHealthy waits for the system to report itself healthy. A system that
+// does not report health (real NixOS without the stand-in's protocol) counts
+// as healthy once it is active.
+func (m *Manager) waitHealthy(ctx context.Context, name, system string, timeout time.Duration) error {
+	if timeout <= 0 {
+		timeout = DefaultHealthTimeout
+	}
+	path := filepath.Join(m.runDir(name), "health")
+	deadline := time.Now().Add(timeout)
+	for {
+		report, err := readReport(path)
+		if errors.Is(err, os.ErrNotExist) {
+			return nil
+		}
+		f := strings.Fields(report)
+		if len(f) >= 2 && f[1] == system {
+			if f[0] == "ok" {
+				return nil
+			}
+			return fmt.Errorf("units failed: %s", strings.Join(f[2:], " "))
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("it did not report healthy within %s", timeout)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// failedUnits is what the system's health report says failed, if it is
+// about system.
+func (m *Manager) failedUnits(name, system string) string {
+	report, err := readReport(filepath.Join(m.runDir(name), "health"))
+	if err != nil {
+		return ""
+	}
+	f := strings.Fields(report)
+	if len(f) >= 3 && f[0] == "failed" && f[1] == system {
+		return strings.Join(f[2:], " ")
+	}
+	return ""
+}
+
+// followActive points the profile at the generation whose system the
+// container reports active, and records that generation's settings.
+func (m *Manager) followActive(ctx context.Context, rec *record, gens []generations.Generation, fallback generations.Generation) error {
+	active, err := readReport(filepath.Join(m.runDir(rec.Name), "current"))
+	if err != nil {
+		active = fallback.Path
+	}
+	cur, _ := m.current(rec.Name)
+	if cur.Path == active {
+		return nil
+	}
+	for i := len(gens) - 1; i >= 0; i-- {
+		if gens[i].Path == active {
+			if err := m.switchProfile(ctx, rec.Name, gens[i].Number); err != nil {
+				return err
+			}
+			rec.Settings = generationSettings(active, rec.Settings)
+			if err := m.saveRecord(rec); err != nil {
+				return err
+			}
+			return m.writeConfig(m.lxcConfig(rec, rec.Settings, m.networksFromLeases(rec, rec.Settings)))
+		}
+	}
+	return nil
+}
+
+// runCaptured runs argv in the container, showing its output to the user
+// and returning it too.
+func (m *Manager) runCaptured(name string, argv []string) (int, string, error) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		return -1, "", err
+	}
+	devnull, err := os.Open(os.DevNull)
+	if err != nil {
+		return -1, "", err
+	}
+	defer devnull.Close()
+	var buf bytes.Buffer
+	done := make(chan struct{})
+	go func() {
+		io.Copy(io.MultiWriter(&buf, m.out), r)
+		close(done)
+	}()
+	status, err := m.lxc.Run(name, argv, env(), "/", Stdio{Stdin: devnull, Stdout: w, Stderr: w})
+	w.Close()
+	// A process the command left running may hold the pipe open: do not
+	// wait for its end of file for long.
+	select {
+	case <-done:
+	case <-time.After(200 * time.Millisecond):
+	}
+	r.Close()
+	<-done
+	return status, buf.String(), err
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return oneLine(lines[len(lines)-1])
+}
+
+func errorsIs(err, target error) bool { return errors.Is(err, target) }

@@ -1,0 +1,216 @@
+package container
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/nixlxc/nixlxc/generations"
+	"github.com/nixlxc/nixlxc/revert"
+)
+
+// DefaultHealthTimeout bounds how long update --auto-rollback waits for the
+// new system to report healthy.
+const DefaultHealthTimeout = 30 * time.Second
+
+// UpdateOptions are update's choices.
+type UpdateOptions struct {
+	// AutoRollback re-activates the previous generation when the new one
+	// fails to activate or does not report healthy within HealthTimeout.
+	AutoRollback  bool
+	HealthTimeout time.Duration
+}
+
+// Update builds file as the container's next generation. The settings
+// outside `configuration` are read again and the LXC config re-rendered. A
+// running container switches to the new system in place; a stopped one boots
+// it at its next start. Building the same system again makes no generation.
+func (m *Manager) Update(ctx context.Context, name, file string, o UpdateOptions) error {
+	file, err := configFile(file)
+	if err != nil {
+		return err
+	}
+	return m.withLock(ctx, name, func() error {
+		rec, err := m.loadRecord(name)
+		if err != nil {
+			return err
+		}
+		if len(m.nix.Args) == 0 {
+			// The Nix arguments of the last build stay in force until given
+			// anew, so `update NAME FILE` builds against the same nixpkgs.
+			m.nix.Args = rec.NixArgs
+		}
+		settings, err := m.readSettings(ctx, name, file)
+		if err != nil {
+			return err
+		}
+		prev, err := m.current(name)
+		if err != nil {
+			return err
+		}
+
+		r := revert.New()
+		defer r.Fail()
+		next := *rec
+		next.ConfigFile, next.NixArgs, next.Settings = file, m.nix.Args, settings
+		ip, undoNet, err := m.leaseNetwork(ctx, &next, settings)
+		if err != nil {
+			return err
+		}
+		r.Add(undoNet)
+		system, err := m.build(ctx, &next, file, settings, ip)
+		if err != nil {
+			return err
+		}
+		gen, created, err := m.addGeneration(ctx, name, system)
+		if err != nil {
+			return err
+		}
+		if gen.Number == prev.Number {
+			r.Success()
+			m.printf("%s: the system is unchanged; generation %d stays current\n", name, gen.Number)
+			return m.saveRecord(&next)
+		}
+		if created {
+			m.printf("%s: built generation %d\n", name, gen.Number)
+		}
+		r.Success()
+		return m.activate(ctx, &next, prev, gen.Number, o)
+	})
+}
+
+// Rollback moves the container to the generation before the current one.
+func (m *Manager) Rollback(ctx context.Context, name string) error {
+	return m.withLock(ctx, name, func() error {
+		rec, err := m.loadRecord(name)
+		if err != nil {
+			return err
+		}
+		gens, err := m.profile(name).List()
+		if err != nil {
+			return err
+		}
+		prev, err := generations.Previous(gens)
+		if err != nil {
+			return fmt.Errorf("%w: %s: %v", ErrNotFound, name, err)
+		}
+		return m.switchTo(ctx, rec, prev.Number)
+	})
+}
+
+// SwitchGeneration moves the container to generation n.
+func (m *Manager) SwitchGeneration(ctx context.Context, name string, n int) error {
+	return m.withLock(ctx, name, func() error {
+		rec, err := m.loadRecord(name)
+		if err != nil {
+			return err
+		}
+		gens, err := m.profile(name).List()
+		if err != nil {
+			return err
+		}
+		if _, err := generations.Find(gens, n); err != nil {
+			return fmt.Errorf("%w: %s has no generation %d", ErrNotFound, name, n)
+		}
+		return m.switchTo(ctx, rec, n)
+	})
+}
+
+// switchTo makes generation n current: its recorded settings apply again,
+// and a running container activates its system in place.
+func (m *Manager) switchTo(ctx context.Context, rec *record, n int) error {
+	prev, err := m.current(rec.Name)
+	if err != nil {
+		return err
+	}
+	if prev.Number == n {
+		m.printf("%s: generation %d is already current\n", rec.Name, n)
+		return nil
+	}
+	gens, err := m.profile(rec.Name).List()
+	if err != nil {
+		return err
+	}
+	target, err := generations.Find(gens, n)
+	if err != nil {
+		return err
+	}
+	next := *rec
+	next.Settings = generationSettings(target.Path, rec.Settings)
+	if _, _, err := m.leaseNetwork(ctx, &next, next.Settings); err != nil {
+		return err
+	}
+	if err := m.switchProfile(ctx, rec.Name, n); err != nil {
+		return err
+	}
+	return m.activate(ctx, &next, prev, n, UpdateOptions{})
+}
+
+// current is the profile's current generation.
+func (m *Manager) current(name string) (generations.Generation, error) {
+	gens, err := m.profile(name).List()
+	if err != nil {
+		return generations.Generation{}, err
+	}
+	g, ok := generations.CurrentOf(gens)
+	if !ok {
+		return g, fmt.Errorf("%s has no current generation; run nixlxc doctor", name)
+	}
+	return g, nil
+}
+
+func (m *Manager) switchProfile(ctx context.Context, name string, n int) error {
+	prof := m.profile(name)
+	l, err := prof.Lock(ctx)
+	if err != nil {
+		return err
+	}
+	defer l.Release()
+	_, err = prof.Switch(n)
+	return err
+}
+
+// ListGenerations returns the container's generations, oldest first.
+func (m *Manager) ListGenerations(ctx context.Context, name string) ([]generations.Generation, error) {
+	if _, err := m.loadRecord(name); err != nil {
+		return nil, err
+	}
+	return m.profile(name).List()
+}
+
+// DeleteGenerations deletes generations by nix-env's specs: numbers, old,
+// +N, Nd. The current generation is never deleted.
+func (m *Manager) DeleteGenerations(ctx context.Context, name string, args []string) ([]int, error) {
+	spec, err := generations.ParseDeleteSpec(args)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	var deleted []int
+	err = m.withLock(ctx, name, func() error {
+		if _, err := m.loadRecord(name); err != nil {
+			return err
+		}
+		prof := m.profile(name)
+		l, err := prof.Lock(ctx)
+		if err != nil {
+			return err
+		}
+		defer l.Release()
+		gens, err := prof.List()
+		if err != nil {
+			return err
+		}
+		deleted, err = generations.Select(gens, spec, time.Now())
+		switch {
+		case err == nil:
+		case errorsIs(err, generations.ErrCurrent):
+			return fmt.Errorf("%w: %v of %s", ErrInvalid, err, name)
+		case errorsIs(err, generations.ErrNoGeneration):
+			return fmt.Errorf("%w: %s: %v", ErrNotFound, name, err)
+		default:
+			return err
+		}
+		return prof.Delete(deleted)
+	})
+	return deleted, err
+}

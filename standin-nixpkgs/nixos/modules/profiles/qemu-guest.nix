@@ -1,0 +1,3 @@
+# Empty stand-in for the NixOS module of the same path: configurations import
+# it, the stand-in has nothing to do for it.
+{ ... }: { }

@@ -1,0 +1,8 @@
+# boot-test.sh, third system: a service that fails at once.
+{ lib, ... }: {
+  imports = [ ./boot-2.nix ];
+  systemd.services.broken = {
+    wantedBy = [ "multi-user.target" ];
+    script = "echo broken on purpose; exit 1";
+  };
+}

@@ -1,0 +1,2 @@
+# nixcloud-container example: a container with vim.
+{pkgs, ip, name, ...}: { environment.systemPackages = [ pkgs.vim ]; }

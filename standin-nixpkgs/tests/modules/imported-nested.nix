@@ -1,0 +1,1 @@
+{ test.nested = true; }
