@@ -26,12 +26,13 @@ import (
 
 // Errors the command line maps to exit codes.
 var (
-	ErrNotFound = errors.New("no such container")
-	ErrExists   = errors.New("container already exists")
-	ErrRunning  = errors.New("container is running")
-	ErrStopped  = errors.New("container is not running")
-	ErrInvalid  = spec.ErrInvalid
-	ErrActivate = errors.New("activation failed")
+	ErrNotFound     = errors.New("no such container")
+	ErrNoGeneration = errors.New("no such generation")
+	ErrExists       = errors.New("container already exists")
+	ErrRunning      = errors.New("container is running")
+	ErrStopped      = errors.New("container is not running")
+	ErrInvalid      = spec.ErrInvalid
+	ErrActivate     = errors.New("activation failed")
 )
 
 // Default locations.

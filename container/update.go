@@ -3,9 +3,11 @@ package container
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"time"
 
 	"github.com/nixlxc/nixlxc/generations"
+	"github.com/nixlxc/nixlxc/lxcapi"
 	"github.com/nixlxc/nixlxc/revert"
 )
 
@@ -66,7 +68,7 @@ func (m *Manager) Update(ctx context.Context, name, file string, o UpdateOptions
 		if err != nil {
 			return err
 		}
-		if gen.Number == prev.Number {
+		if gen.Number == prev.Number && m.activeSystem(name) == gen.Path {
 			r.Success()
 			m.printf("%s: the system is unchanged; generation %d stays current\n", name, gen.Number)
 			return m.saveRecord(&next)
@@ -92,7 +94,7 @@ func (m *Manager) Rollback(ctx context.Context, name string) error {
 		}
 		prev, err := generations.Previous(gens)
 		if err != nil {
-			return fmt.Errorf("%w: %s: %v", ErrNotFound, name, err)
+			return fmt.Errorf("%w: %s: %v", ErrNoGeneration, name, err)
 		}
 		return m.switchTo(ctx, rec, prev.Number)
 	})
@@ -110,7 +112,7 @@ func (m *Manager) SwitchGeneration(ctx context.Context, name string, n int) erro
 			return err
 		}
 		if _, err := generations.Find(gens, n); err != nil {
-			return fmt.Errorf("%w: %s has no generation %d", ErrNotFound, name, n)
+			return fmt.Errorf("%w: %s has no generation %d", ErrNoGeneration, name, n)
 		}
 		return m.switchTo(ctx, rec, n)
 	})
@@ -123,10 +125,6 @@ func (m *Manager) switchTo(ctx context.Context, rec *record, n int) error {
 	if err != nil {
 		return err
 	}
-	if prev.Number == n {
-		m.printf("%s: generation %d is already current\n", rec.Name, n)
-		return nil
-	}
 	gens, err := m.profile(rec.Name).List()
 	if err != nil {
 		return err
@@ -134,6 +132,12 @@ func (m *Manager) switchTo(ctx context.Context, rec *record, n int) error {
 	target, err := generations.Find(gens, n)
 	if err != nil {
 		return err
+	}
+	// The profile may have been moved behind nixlxc's back (nix-env
+	// --rollback): what counts is whether the running system is n's.
+	if prev.Number == n && m.activeSystem(rec.Name) == target.Path {
+		m.printf("%s: generation %d is already current\n", rec.Name, n)
+		return nil
 	}
 	next := *rec
 	next.Settings = generationSettings(target.Path, rec.Settings)
@@ -144,6 +148,18 @@ func (m *Manager) switchTo(ctx context.Context, rec *record, n int) error {
 		return err
 	}
 	return m.activate(ctx, &next, prev, n, UpdateOptions{})
+}
+
+// activeSystem is the system a running container reports active, or the
+// profile's current one when it is stopped.
+func (m *Manager) activeSystem(name string) string {
+	if state, err := m.lxc.State(name); err == nil && state == lxcapi.Running {
+		if p, err := readReport(filepath.Join(m.runDir(name), "current")); err == nil {
+			return p
+		}
+	}
+	p, _ := m.currentSystem(name)
+	return p
 }
 
 // current is the profile's current generation.
@@ -206,7 +222,7 @@ func (m *Manager) DeleteGenerations(ctx context.Context, name string, args []str
 		case errorsIs(err, generations.ErrCurrent):
 			return fmt.Errorf("%w: %v of %s", ErrInvalid, err, name)
 		case errorsIs(err, generations.ErrNoGeneration):
-			return fmt.Errorf("%w: %s: %v", ErrNotFound, name, err)
+			return fmt.Errorf("%w: %s: %v", ErrNoGeneration, name, err)
 		default:
 			return err
 		}

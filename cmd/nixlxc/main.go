@@ -61,7 +61,7 @@ func exitCodeOf(err error) int {
 		return exitNix
 	case errors.As(err, &usage), errors.Is(err, container.ErrInvalid), errors.Is(err, lxcconf.ErrInvalid):
 		return exitUsage
-	case errors.Is(err, container.ErrNotFound):
+	case errors.Is(err, container.ErrNotFound), errors.Is(err, container.ErrNoGeneration):
 		return exitNotFound
 	case errors.Is(err, container.ErrExists):
 		return exitExists
