@@ -149,7 +149,7 @@ func (m *Manager) build(ctx context.Context, rec *record, file string, s spec.Se
 		os.Remove(link)
 		os.Remove(filepath.Join(m.gcRootDir, generations.GCRootName(link)))
 	}()
-	return m.nix.BuildSystem(ctx, buildRequest(rec.Name, file, ip, s, link))
+	return m.nix.BuildSystem(ctx, buildRequest(rec.Name, file, ip, s, m.nameservers(s), link))
 }
 
 // addGeneration makes system the profile's current generation, under the

@@ -18,6 +18,7 @@ import (
 	"strings"
 
 	"github.com/nixlxc/nixlxc/generations"
+	"github.com/nixlxc/nixlxc/ipam"
 	"github.com/nixlxc/nixlxc/lock"
 	"github.com/nixlxc/nixlxc/lxcapi"
 	"github.com/nixlxc/nixlxc/nixsys"
@@ -61,6 +62,7 @@ type Manager struct {
 	nix        nixsys.Nix
 	lxc        lxcapi.Runtime
 	out        io.Writer
+	leases     *ipam.DB // opened on first use
 }
 
 // New returns a Manager, creating its state directories.

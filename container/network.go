@@ -2,35 +2,528 @@ package container
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
 
+	"github.com/nixlxc/nixlxc/atomicfile"
+	"github.com/nixlxc/nixlxc/bridges"
+	"github.com/nixlxc/nixlxc/ipam"
+	"github.com/nixlxc/nixlxc/lock"
 	"github.com/nixlxc/nixlxc/lxcconf"
 	"github.com/nixlxc/nixlxc/nixsys"
 	"github.com/nixlxc/nixlxc/spec"
 )
 
-// prepareNetwork returns the container's interfaces for its LXC config.
-func (m *Manager) prepareNetwork(ctx context.Context, rec *record, s spec.Settings) ([]lxcconf.Network, error) {
-	return nil, nil
+// Lease purposes: what each of a container's numbers is for.
+const (
+	purposeHostonly    = "hostonly/4"
+	purposeHostonlyMAC = "hostonly/mac"
+	purposeInternet    = "internet/4"
+	purposeInternet6   = "internet/6"
+	purposeInternetMAC = "internet/mac"
+)
+
+// db opens the lease database once per Manager.
+func (m *Manager) db() (*ipam.DB, error) {
+	if m.leases != nil {
+		return m.leases, nil
+	}
+	d, err := ipam.Open(filepath.Join(m.stateDir, "nixlxc.db"))
+	if err != nil {
+		return nil, err
+	}
+	m.leases = d
+	return d, nil
 }
 
-// releaseNetwork frees the container's addresses.
-func (m *Manager) releaseNetwork(name string) error { return nil }
+// Close releases the Manager's database.
+func (m *Manager) Close() error {
+	if m.leases != nil {
+		return m.leases.Close()
+	}
+	return nil
+}
+
+// pool names encode their bridge and subnet: "brNC-hostonly|10.101.0.0/16".
+func poolName(bridge string, p netip.Prefix) string { return bridge + "|" + p.Masked().String() }
+
+func parsePool(name string) (bridge string, p netip.Prefix, ok bool) {
+	b, s, found := strings.Cut(name, "|")
+	if !found {
+		return "", netip.Prefix{}, false
+	}
+	p, err := netip.ParsePrefix(s)
+	return b, p, err == nil
+}
+
+// hostonlySubnet is the subnet the container's hostonly address comes from:
+// brNC-hostonly's, or the part of the user's bridge network.ip lies in.
+func (m *Manager) hostonlySubnet(n spec.Network) (ipam.Subnet, error) {
+	if spec.IsNixlxcBridge(n.Bridge) {
+		return ipam.Subnet{Name: poolName(bridges.Hostonly, bridges.HostonlySubnet), Prefix: bridges.HostonlySubnet, Host: bridges.HostonlyHost}, nil
+	}
+	if n.Bridge == bridges.Internet {
+		return ipam.Subnet{}, fmt.Errorf("%w network.bridge: %s is nixlxc's NAT bridge; use enableNat = true", ErrInvalid, bridges.Internet)
+	}
+	static, err := spec.ParseStaticIP(n.IP)
+	if err != nil {
+		return ipam.Subnet{}, err
+	}
+	addrs, err := bridges.BridgeIPv4(n.Bridge)
+	if errors.Is(err, bridges.ErrNoBridge) {
+		return ipam.Subnet{}, fmt.Errorf("%w network.bridge: %v (create it on the host first)", ErrInvalid, err)
+	}
+	if err != nil {
+		return ipam.Subnet{}, err
+	}
+	for _, a := range addrs {
+		if a.Contains(static.Addr) && (static.Bits == 0 || static.Bits == a.Bits()) {
+			return ipam.Subnet{Name: poolName(n.Bridge, a), Prefix: a.Masked(), Host: a.Addr()}, nil
+		}
+	}
+	if static.Bits != 0 {
+		// The bridge carries no address of that subnet: nixlxc takes the
+		// prefix the file gives and reserves nothing for the host.
+		p := netip.PrefixFrom(static.Addr, static.Bits).Masked()
+		return ipam.Subnet{Name: poolName(n.Bridge, p), Prefix: p}, nil
+	}
+	return ipam.Subnet{}, fmt.Errorf("%w network.ip %s is in no subnet of bridge %s (its addresses: %s); give it with a prefix length, like %s/24",
+		ErrInvalid, static.Addr, n.Bridge, prefixes(addrs), static.Addr)
+}
+
+func prefixes(ps []netip.Prefix) string {
+	if len(ps) == 0 {
+		return "none"
+	}
+	s := make([]string, len(ps))
+	for i, p := range ps {
+		s[i] = p.String()
+	}
+	return strings.Join(s, ", ")
+}
+
+// leaseNetwork gives the container the addresses its settings ask for, and
+// frees those it no longer needs, in one transaction. It returns the
+// hostonly address (`ip` in modules) and the undo of the whole change.
+func (m *Manager) leaseNetwork(ctx context.Context, rec *record, s spec.Settings) (string, func(), error) {
+	noop := func() {}
+	sub, err := m.hostonlySubnet(s.Network)
+	if err != nil {
+		return "", noop, err
+	}
+	var static int64 = -1
+	if s.Network.IP != "" {
+		st, err := spec.ParseStaticIP(s.Network.IP)
+		if err != nil {
+			return "", noop, err
+		}
+		if st.Bits != 0 && st.Bits != sub.Prefix.Bits() {
+			return "", noop, fmt.Errorf("%w network.ip %s: the bridge's subnet is %s", ErrInvalid, s.Network.IP, sub.Prefix)
+		}
+		if static, err = sub.Num(st.Addr); err != nil {
+			return "", noop, fmt.Errorf("%w network.ip %s: %v", ErrInvalid, st.Addr, strings.TrimPrefix(err.Error(), ipam.ErrOutOfRange.Error()+": "))
+		}
+	}
+	host, err := m.loadHostConfig()
+	if err != nil {
+		return "", noop, err
+	}
+	d, err := m.db()
+	if err != nil {
+		return "", noop, err
+	}
+
+	var before []ipam.Lease
+	var ip netip.Addr
+	err = d.Update(ctx, func(tx *ipam.Tx) error {
+		if before, err = tx.Leases(rec.Name); err != nil {
+			return err
+		}
+		if static >= 0 {
+			if err := tx.Reserve(sub.Pool(), static, rec.Name, purposeHostonly); err != nil {
+				var taken *ipam.TakenError
+				if errors.As(err, &taken) {
+					return fmt.Errorf("%w network.ip %s: already used by container %s", ErrInvalid, sub.Addr(static), taken.Holder)
+				}
+				return err
+			}
+			ip = sub.Addr(static)
+		} else {
+			n, err := tx.Allocate(sub.Pool(), rec.Name, purposeHostonly)
+			if err != nil {
+				return fmt.Errorf("leasing an address on %s: %w", sub.Prefix, err)
+			}
+			ip = sub.Addr(n)
+		}
+		if _, err := tx.Allocate(ipam.MACPool, rec.Name, purposeHostonlyMAC); err != nil {
+			return err
+		}
+		if !s.Network.EnableNat {
+			for _, p := range []string{purposeInternet, purposeInternet6, purposeInternetMAC} {
+				if err := tx.ReleasePurpose(rec.Name, p); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		inet := ipam.Subnet{Name: poolName(bridges.Internet, bridges.InternetSubnet), Prefix: bridges.InternetSubnet, Host: bridges.InternetHost}
+		if _, err := tx.Allocate(inet.Pool(), rec.Name, purposeInternet); err != nil {
+			return fmt.Errorf("leasing an address on %s: %w", bridges.InternetSubnet, err)
+		}
+		if _, err := tx.Allocate(ipam.MACPool, rec.Name, purposeInternetMAC); err != nil {
+			return err
+		}
+		if !host.IPv6.Enable {
+			return tx.ReleasePurpose(rec.Name, purposeInternet6)
+		}
+		prefix, _ := host.IPv6.PrefixValue()
+		v6 := ipam.Subnet{Name: poolName(bridges.Internet, prefix), Prefix: prefix, Host: host.IPv6.HostAddress()}
+		if _, err := tx.Allocate(v6.Pool(), rec.Name, purposeInternet6); err != nil {
+			return fmt.Errorf("leasing an address in %s: %w", prefix, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return "", noop, err
+	}
+	undo := func() {
+		d.Update(context.Background(), func(tx *ipam.Tx) error { return tx.Replace(rec.Name, before) })
+	}
+	return ip.String(), undo, nil
+}
+
+// Addresses are a container's leased addresses.
+type Addresses struct {
+	Hostonly *Interface `json:"hostonly,omitempty"`
+	Internet *Interface `json:"internet,omitempty"`
+}
+
+// Interface is one of a container's interfaces.
+type Interface struct {
+	Bridge   string `json:"bridge"`
+	HostVeth string `json:"hostVeth"`
+	MAC      string `json:"mac"`
+	IPv4     string `json:"ipv4,omitempty"` // with its prefix length
+	IPv6     string `json:"ipv6,omitempty"`
+	Gateway4 string `json:"gateway4,omitempty"`
+	Gateway6 string `json:"gateway6,omitempty"`
+}
+
+// addresses turns leases into interfaces.
+func (m *Manager) addresses(name string, leases []ipam.Lease) Addresses {
+	var a Addresses
+	host, _ := m.loadHostConfig()
+	for _, l := range leases {
+		bridge, prefix, ok := parsePool(l.Pool)
+		var iface **Interface
+		switch {
+		case strings.HasPrefix(l.Purpose, "hostonly/"):
+			iface = &a.Hostonly
+		case strings.HasPrefix(l.Purpose, "internet/"):
+			iface = &a.Internet
+		default:
+			continue
+		}
+		if *iface == nil {
+			*iface = &Interface{}
+		}
+		i := *iface
+		switch l.Purpose {
+		case purposeHostonlyMAC, purposeInternetMAC:
+			i.MAC = ipam.MAC(l.Num)
+		case purposeHostonly, purposeInternet:
+			if ok {
+				sub := ipam.Subnet{Prefix: prefix}
+				i.IPv4 = netip.PrefixFrom(sub.Addr(l.Num), prefix.Bits()).String()
+				i.Bridge = bridge
+			}
+		case purposeInternet6:
+			if ok {
+				sub := ipam.Subnet{Prefix: prefix}
+				i.IPv6 = netip.PrefixFrom(sub.Addr(l.Num), prefix.Bits()).String()
+				if host.IPv6.Enable {
+					i.Gateway6 = host.IPv6.HostAddress().String()
+				}
+			}
+		}
+	}
+	if a.Hostonly != nil {
+		a.Hostonly.HostVeth = bridges.HostonlyVethPrefix + name
+		if a.Hostonly.Bridge != bridges.Hostonly {
+			a.Hostonly.HostVeth = bridges.BridgeVethPrefix + name
+		}
+	}
+	if a.Internet != nil {
+		a.Internet.Bridge = bridges.Internet
+		a.Internet.HostVeth = bridges.InternetVethPrefix + name
+		a.Internet.Gateway4 = bridges.InternetHost.String()
+	}
+	return a
+}
+
+// networksFromLeases is the container's interfaces for its LXC config.
+func (m *Manager) networksFromLeases(rec *record, s spec.Settings) []lxcconf.Network {
+	d, err := m.db()
+	if err != nil {
+		return nil
+	}
+	leases, err := d.Leases(context.Background(), rec.Name)
+	if err != nil {
+		return nil
+	}
+	a := m.addresses(rec.Name, leases)
+	var nets []lxcconf.Network
+	for _, pair := range []struct {
+		name  string
+		iface *Interface
+	}{{"hostonly", a.Hostonly}, {"internet", a.Internet}} {
+		i := pair.iface
+		if i == nil || i.IPv4 == "" {
+			continue
+		}
+		n := lxcconf.Network{Name: pair.name, Link: i.Bridge, HostVeth: i.HostVeth, HWAddr: i.MAC}
+		n.IPv4, _ = netip.ParsePrefix(i.IPv4)
+		if i.Gateway4 != "" {
+			n.IPv4Gateway, _ = netip.ParseAddr(i.Gateway4)
+		}
+		if i.IPv6 != "" {
+			n.IPv6, _ = netip.ParsePrefix(i.IPv6)
+			n.IPv6Gateway, _ = netip.ParseAddr(i.Gateway6)
+		}
+		nets = append(nets, n)
+	}
+	return nets
+}
+
+// prepareNetwork gets the host ready for the container to start: the
+// bridges and rules it needs, its leases (a host whose IPv6 prefix changed
+// gives it a new address), no stale host veth with its names.
+func (m *Manager) prepareNetwork(ctx context.Context, rec *record, s spec.Settings) ([]lxcconf.Network, error) {
+	if spec.IsNixlxcBridge(s.Network.Bridge) || s.Network.EnableNat {
+		if err := m.ensureHost(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if !spec.IsNixlxcBridge(s.Network.Bridge) && !bridges.IsBridge(s.Network.Bridge) {
+		return nil, fmt.Errorf("%w network.bridge: %s: %v (create it on the host first)", ErrInvalid, rec.Name, fmt.Errorf("%w: %s", bridges.ErrNoBridge, s.Network.Bridge))
+	}
+	if _, _, err := m.leaseNetwork(ctx, rec, s); err != nil {
+		return nil, err
+	}
+	if err := m.removeVeths(rec.Name); err != nil {
+		return nil, err
+	}
+	return m.networksFromLeases(rec, s), nil
+}
+
+// removeVeths deletes host veths a killed container may have left.
+func (m *Manager) removeVeths(name string) error {
+	for _, p := range []string{bridges.HostonlyVethPrefix, bridges.BridgeVethPrefix, bridges.InternetVethPrefix} {
+		if err := bridges.DeleteLink(p + name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// releaseNetwork frees everything the container leased and its host veths.
+func (m *Manager) releaseNetwork(name string) error {
+	d, err := m.db()
+	if err != nil {
+		return err
+	}
+	if err := d.Update(context.Background(), func(tx *ipam.Tx) error { _, err := tx.Release(name); return err }); err != nil {
+		return err
+	}
+	return m.removeVeths(name)
+}
+
+// ShowIP returns the container's addresses.
+func (m *Manager) ShowIP(ctx context.Context, name string) (Addresses, error) {
+	if _, err := m.loadRecord(name); err != nil {
+		return Addresses{}, err
+	}
+	d, err := m.db()
+	if err != nil {
+		return Addresses{}, err
+	}
+	leases, err := d.Leases(ctx, name)
+	if err != nil {
+		return Addresses{}, err
+	}
+	return m.addresses(name, leases), nil
+}
 
 type addresses struct{ v4, v6 string }
 
-func (m *Manager) allAddresses() map[string]addresses { return nil }
-
-func buildRequest(name, file, ip string, s spec.Settings, link string) nixsys.Build {
-	return nixsys.Build{ConfigFile: file, Name: name, IP: ip, Settings: s, OutLink: link}
+// allAddresses maps every container to its hostonly IPv4 and its IPv6
+// address, in one query.
+func (m *Manager) allAddresses() map[string]addresses {
+	out := map[string]addresses{}
+	d, err := m.db()
+	if err != nil {
+		return out
+	}
+	all, err := d.All(context.Background())
+	if err != nil {
+		return out
+	}
+	for _, l := range all {
+		_, prefix, ok := parsePool(l.Pool)
+		if !ok {
+			continue
+		}
+		a := out[l.Container]
+		switch l.Purpose {
+		case purposeHostonly:
+			a.v4 = ipam.Subnet{Prefix: prefix}.Addr(l.Num).String()
+		case purposeInternet6:
+			a.v6 = ipam.Subnet{Prefix: prefix}.Addr(l.Num).String()
+		}
+		out[l.Container] = a
+	}
+	return out
 }
 
-// leaseNetwork leases the addresses settings ask for and returns the
-// hostonly address (`ip` in modules) and how to undo the leases.
-func (m *Manager) leaseNetwork(ctx context.Context, rec *record, s spec.Settings) (string, func(), error) {
-	return "", func() {}, nil
+// nameservers are the resolvers a NAT container is told about.
+func (m *Manager) nameservers(s spec.Settings) []string {
+	host, err := m.loadHostConfig()
+	if err != nil || !s.Network.EnableNat || !host.IPv6.Enable {
+		return nil
+	}
+	return host.IPv6.NameServers
 }
 
-// networksFromLeases is the container's interfaces from its leases.
-func (m *Manager) networksFromLeases(rec *record, s spec.Settings) []lxcconf.Network {
-	return nil
+func buildRequest(name, file, ip string, s spec.Settings, nameservers []string, link string) nixsys.Build {
+	return nixsys.Build{ConfigFile: file, Name: name, IP: ip, Settings: s, Nameservers: nameservers, OutLink: link}
+}
+
+// The host's side.
+
+func (m *Manager) hostLockPath() string   { return filepath.Join(m.locksDir(), "_host.lock") }
+func (m *Manager) hostRecordPath() string { return filepath.Join(m.stateDir, "host-network.json") }
+
+func (m *Manager) loadHostConfig() (bridges.HostConfig, error) {
+	c, err := bridges.LoadHostConfig(m.hostConfig)
+	if err != nil {
+		return c, fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	return c, nil
+}
+
+func (m *Manager) loadHostRecord() *bridges.Record {
+	data, err := os.ReadFile(m.hostRecordPath())
+	if err != nil {
+		return nil
+	}
+	var r bridges.Record
+	if json.Unmarshal(data, &r) != nil {
+		return nil
+	}
+	return &r
+}
+
+func (m *Manager) saveHostRecord(r *bridges.Record) error {
+	if r == nil {
+		return os.Remove(m.hostRecordPath())
+	}
+	data, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(m.hostRecordPath(), append(data, '\n'), 0o600)
+}
+
+// ensureHost sets the host's network up unless it already is.
+func (m *Manager) ensureHost(ctx context.Context) error {
+	c, err := m.loadHostConfig()
+	if err != nil {
+		return err
+	}
+	if bridges.Ready(c, m.loadHostRecord()) {
+		return nil
+	}
+	return m.hostSetup(ctx, c)
+}
+
+func (m *Manager) hostSetup(ctx context.Context, c bridges.HostConfig) error {
+	return lock.With(ctx, m.hostLockPath(), func() error {
+		prev := m.loadHostRecord()
+		if bridges.Ready(c, prev) {
+			return nil
+		}
+		rec, err := bridges.Setup(c, prev)
+		if rec != nil {
+			if serr := m.saveHostRecord(rec); serr != nil && err == nil {
+				err = serr
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("setting up the host's network: %w", err)
+		}
+		return nil
+	})
+}
+
+// HostSetup applies the host's network settings (host.json), idempotently.
+func (m *Manager) HostSetup(ctx context.Context) error {
+	c, err := m.loadHostConfig()
+	if err != nil {
+		return err
+	}
+	return lock.With(ctx, m.hostLockPath(), func() error {
+		rec, err := bridges.Setup(c, m.loadHostRecord())
+		if rec != nil {
+			if serr := m.saveHostRecord(rec); serr != nil && err == nil {
+				err = serr
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("setting up the host's network: %w", err)
+		}
+		inet := rec.Inet
+		if inet == "" {
+			inet = "(no default route: any interface but " + bridges.Internet + ")"
+		}
+		m.printf("host network ready: %s %s, %s %s, NAT out of %s", bridges.Hostonly, bridges.HostonlyHost, bridges.Internet, bridges.InternetHost, inet)
+		if c.IPv6.Enable {
+			m.printf(", IPv6 %s/%d", c.IPv6.Prefix, c.IPv6.PrefixLength)
+		}
+		if c.HostonlyIsolated {
+			m.printf(", hostonly ports isolated")
+		}
+		m.printf("\n")
+		return nil
+	})
+}
+
+// HostTeardown removes what setup made. Running containers would lose their
+// network, so they must be stopped first unless force.
+func (m *Manager) HostTeardown(ctx context.Context, force bool) error {
+	if !force {
+		var running []string
+		active := m.lxc.Active()
+		names, _ := m.Names()
+		for _, n := range names {
+			if active[n] {
+				running = append(running, n)
+			}
+		}
+		if len(running) > 0 {
+			return fmt.Errorf("%w: containers use the host network: %s (stop them, or teardown --force)", ErrRunning, strings.Join(running, ", "))
+		}
+	}
+	return lock.With(ctx, m.hostLockPath(), func() error {
+		if err := bridges.Teardown(m.loadHostRecord()); err != nil {
+			return fmt.Errorf("tearing down the host's network: %w", err)
+		}
+		os.Remove(m.hostRecordPath())
+		m.printf("host network removed\n")
+		return nil
+	})
 }

@@ -240,6 +240,33 @@ func (t *Tx) Reserve(p Pool, num int64, container, purpose string) error {
 	return err
 }
 
+// Replace makes container hold exactly leases: what it holds now is freed and
+// each given lease is taken again at its number. It undoes a failed change.
+func (t *Tx) Replace(container string, leases []Lease) error {
+	if _, err := t.Release(container); err != nil {
+		return err
+	}
+	for _, l := range leases {
+		var holder string
+		err := t.tx.QueryRowContext(t.ctx, `SELECT container FROM leases WHERE pool = ? AND num = ?`, l.Pool, l.Num).Scan(&holder)
+		if err == nil {
+			return &TakenError{Pool: l.Pool, Num: l.Num, Holder: holder}
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		if _, err := t.tx.ExecContext(t.ctx, `DELETE FROM free WHERE pool = ? AND num = ?`, l.Pool, l.Num); err != nil {
+			return err
+		}
+		if _, err := t.tx.ExecContext(t.ctx,
+			`INSERT INTO leases(pool, num, container, purpose, static) VALUES (?, ?, ?, ?, ?)`,
+			l.Pool, l.Num, container, l.Purpose, l.Static); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // ReleasePurpose frees what container holds for one purpose.
 func (t *Tx) ReleasePurpose(container, purpose string) error {
 	l, ok, err := t.Lease(container, purpose)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job, end to end, on this host as root: set the host up, build
 # nixlxc, then create a container from examples/webserver.nix with the
-# stand-in nixpkgs, start it, use it, stop it and destroy it.
+# stand-in nixpkgs, start it, reach it over the network, stop it and destroy
+# it. The host's network is left as it was found.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup-host.sh
@@ -12,20 +13,34 @@ nixlxc=$PWD/bin/nixlxc
 # busybox. With a real nixpkgs on NIX_PATH you get real NixOS instead.
 export NIX_PATH=nixpkgs=$PWD/standin-nixpkgs
 name=${DEMO_NAME:-demo}
+lxcpath=${NIXLXC_STATE_DIR:-/var/lib/nixlxc}/lxc
 
 step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@"; }
 
-cleanup() { "$nixlxc" destroy --force "$name" >/dev/null 2>&1 || true; }
+# Tear the host network down at the end only if this demo set it up.
+had_network=no
+[ -e /sys/class/net/brNC-hostonly ] && had_network=yes
+cleanup() {
+	"$nixlxc" destroy --force "$name" >/dev/null 2>&1 || true
+	if [ "$had_network" = no ] && [ -z "$("$nixlxc" list)" ]; then
+		"$nixlxc" host teardown >/dev/null 2>&1 || true
+	fi
+}
 trap cleanup EXIT
 
 step "$nixlxc" create "$name" examples/webserver.nix
 step "$nixlxc" start "$name"
 step "$nixlxc" list
-step "$nixlxc" run "$name" -- sh -c 'echo "hostname: $(hostname)"; echo "uid map:"; cat /proc/self/uid_map'
-step ps -o user,pid,cmd -p "$(lxc-info -P /var/lib/nixlxc/lxc -n "$name" -p -H)"
+ip=$("$nixlxc" show-ip "$name")
+step "$nixlxc" run "$name" -- sh -c 'echo "hostname: $(hostname)"; echo "uid map: $(cat /proc/self/uid_map)"'
+step ps -o user,pid,cmd -p "$(lxc-info -P "$lxcpath" -n "$name" -p -H)"
+step busybox ping -c 2 "$ip"
+step busybox wget -qO- "http://$ip/"
+step "$nixlxc" run "$name" -- ping -c 1 10.101.0.1
 step "$nixlxc" stop "$name"
 step "$nixlxc" state "$name"
 step "$nixlxc" destroy "$name"
 trap - EXIT
+cleanup
 echo
-echo "demo done: the container was created, started, used, stopped and destroyed"
+echo "demo done: $name was created, started, reached at $ip over brNC-hostonly, stopped and destroyed"

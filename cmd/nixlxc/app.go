@@ -53,6 +53,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			},
 		},
 		Commands: commands(),
+		After:    closeManager,
 		OnUsageError: func(c *cli.Context, err error, isSubcommand bool) error {
 			return usagef("%v (see nixlxc --help)", err)
 		},
@@ -76,6 +77,8 @@ func commands() []*cli.Command {
 		existsCommand(),
 		listCommand(),
 		destroyCommand(),
+		showIPCommand(),
+		hostCommand(),
 	}
 	for _, c := range cmds {
 		c.OnUsageError = func(c *cli.Context, err error, isSubcommand bool) error {
@@ -101,13 +104,29 @@ func manager(c *cli.Context) (*container.Manager, error) {
 			return nil, usagef("%v", err)
 		}
 	}
-	return container.New(container.Options{
+	m, err := container.New(container.Options{
 		StateDir:   c.String("state-dir"),
 		ProfileDir: c.String("profile-dir"),
 		HostConfig: c.String("host-config"),
 		NixArgs:    nixArgs,
 		Out:        c.App.Writer,
 	})
+	if err != nil {
+		return nil, err
+	}
+	if c.App.Metadata == nil {
+		c.App.Metadata = map[string]any{}
+	}
+	c.App.Metadata["manager"] = m
+	return m, nil
+}
+
+// closeManager releases what the command's manager opened.
+func closeManager(c *cli.Context) error {
+	if m, ok := c.App.Metadata["manager"].(*container.Manager); ok {
+		return m.Close()
+	}
+	return nil
 }
 
 // args checks the number of positional arguments and returns them.

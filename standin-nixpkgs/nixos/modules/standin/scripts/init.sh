@@ -60,19 +60,21 @@ for n in $units; do
 done
 [ -n "$units" ] && say "started: $units"
 
-# New IPv6 addresses are tentative until DAD is done (flag 0x40 in
-# /proc/net/if_inet6); a service binding to one would fail. Wait up to 5 s.
+# New global IPv6 addresses are tentative until DAD is done (flag 0x40 in
+# /proc/net/if_inet6); a service binding to one, or a packet sent from one,
+# would fail. Wait up to 5 s. Link-local ones (scope 20) are not waited for:
+# nothing here depends on them, and every interface has one.
 i=0
-while [ -r /proc/net/if_inet6 ] && [ $i -lt 50 ]; do
+while [ -r /proc/net/if_inet6 ] && [ $i -lt 100 ]; do
   tentative=0
-  while read -r _addr _idx _plen _scope flags _dev; do
-    [ $((0x$flags & 0x40)) -ne 0 ] && tentative=1
+  while read -r _addr _idx _plen scope flags _dev; do
+    [ "$scope" = 00 ] && [ $((0x$flags & 0x40)) -ne 0 ] && tentative=1
   done < /proc/net/if_inet6
   [ $tentative = 0 ] && break
-  $bb/sleep 0.1
+  $bb/sleep 0.05
   i=$((i + 1))
 done
-[ $i -ge 50 ] && say "warning: IPv6 addresses still tentative after 5 s"
+[ $i -ge 100 ] && say "warning: IPv6 addresses still tentative after 5 s"
 
 proto_write booted "$sys"
 say "booted"

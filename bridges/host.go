@@ -1,0 +1,188 @@
+package bridges
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Record is what setup changed on the host, so teardown can undo exactly
+// that: the bridges it created and the sysctls it changed, with their
+// values before.
+type Record struct {
+	Bridges []string          `json:"bridges,omitempty"`
+	Sysctls map[string]string `json:"sysctls,omitempty"`
+	// Config is the setup's settings, to tell whether they changed.
+	Config HostConfig `json:"config"`
+	// Inet is the interface NAT left through.
+	Inet string `json:"inet"`
+}
+
+// Setup brings the host's side up for c: both bridges with their addresses,
+// forwarding, nixlxc's nftables tables. It is idempotent; prev is what an
+// earlier setup recorded (nil: none).
+func Setup(c HostConfig, prev *Record) (*Record, error) {
+	if err := c.Check(); err != nil {
+		return nil, err
+	}
+	rec := &Record{Config: c, Sysctls: map[string]string{}}
+	if prev != nil {
+		rec.Bridges = append(rec.Bridges, prev.Bridges...)
+		for k, v := range prev.Sysctls {
+			rec.Sysctls[k] = v
+		}
+	}
+	inet := c.InternetInterface
+	if inet == "" {
+		inet = DefaultRouteInterface()
+	}
+	rec.Inet = inet
+
+	hostonly := []netip.Prefix{netip.PrefixFrom(HostonlyHost, HostonlySubnet.Bits())}
+	internet := []netip.Prefix{netip.PrefixFrom(InternetHost, InternetSubnet.Bits())}
+	if c.IPv6.Enable {
+		internet = append(internet, netip.PrefixFrom(c.IPv6.HostAddress(), c.IPv6.PrefixLength))
+	}
+	for _, b := range []struct {
+		name  string
+		addrs []netip.Prefix
+	}{{Hostonly, hostonly}, {Internet, internet}} {
+		created, err := ensureBridge(b.name, b.addrs)
+		if created && !contains(rec.Bridges, b.name) {
+			rec.Bridges = append(rec.Bridges, b.name)
+		}
+		if err != nil {
+			return rec, err
+		}
+	}
+
+	// ip_forward turns forwarding on for every interface; brNC-hostonly
+	// then gets it turned off again, since nothing may be routed from it.
+	sysctls := []struct{ key, value string }{
+		{"net/ipv4/ip_forward", "1"},
+		{"net/ipv4/conf/" + Hostonly + "/forwarding", "0"},
+	}
+	if c.IPv6.Enable {
+		if inet != "" {
+			// A router ignores router advertisements unless accept_ra is
+			// 2: keep the host's own IPv6 configuration on its uplink.
+			if v, err := readSysctl("net/ipv6/conf/" + inet + "/accept_ra"); err == nil && v == "1" {
+				sysctls = append(sysctls, struct{ key, value string }{"net/ipv6/conf/" + inet + "/accept_ra", "2"})
+			}
+		}
+		sysctls = append(sysctls,
+			struct{ key, value string }{"net/ipv6/conf/all/forwarding", "1"},
+			struct{ key, value string }{"net/ipv6/conf/" + Hostonly + "/forwarding", "0"})
+	}
+	for _, s := range sysctls {
+		old, err := readSysctl(s.key)
+		if err != nil {
+			return rec, err
+		}
+		if old == s.value {
+			continue
+		}
+		if _, seen := rec.Sysctls[s.key]; !seen {
+			rec.Sysctls[s.key] = old
+		}
+		if err := writeSysctl(s.key, s.value); err != nil {
+			return rec, err
+		}
+	}
+	if err := applyRuleset(Ruleset(c, inet)); err != nil {
+		return rec, err
+	}
+	return rec, nil
+}
+
+// Ready reports whether a setup with settings c is in place: bridges up and
+// the rules present. It is the cheap check done before every start.
+func Ready(c HostConfig, rec *Record) bool {
+	if rec == nil || !sameConfig(rec.Config, c) {
+		return false
+	}
+	if !IsBridge(Hostonly) || !IsBridge(Internet) {
+		return false
+	}
+	if c.InternetInterface == "" && DefaultRouteInterface() != rec.Inet {
+		return false
+	}
+	return rulesetPresent()
+}
+
+func sameConfig(a, b HostConfig) bool {
+	return fmt.Sprintf("%+v", a) == fmt.Sprintf("%+v", b)
+}
+
+// Teardown undoes what setup made: nixlxc's tables, its bridges, and the
+// sysctls it changed (back to their old values). Nothing else is touched.
+func Teardown(rec *Record) error {
+	var errs []error
+	if err := deleteRuleset(); err != nil {
+		errs = append(errs, err)
+	}
+	// Bridges setup found already there (made by the host's own network
+	// configuration) stay; without a record, nixlxc's names are nixlxc's.
+	bridges := []string{Hostonly, Internet}
+	if rec != nil {
+		bridges = rec.Bridges
+	}
+	for _, b := range bridges {
+		if err := DeleteLink(b); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if rec != nil {
+		for k, v := range rec.Sysctls {
+			// A per-interface sysctl of a deleted bridge went with it.
+			if strings.Contains(k, "/brNC-") {
+				continue
+			}
+			if err := writeSysctl(k, v); err != nil && !errors.Is(err, os.ErrNotExist) {
+				errs = append(errs, err)
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Present reports what of nixlxc's host network exists: bridges and tables.
+func Present() []string {
+	var out []string
+	for _, b := range []string{Hostonly, Internet} {
+		if LinkExists(b) {
+			out = append(out, "bridge "+b)
+		}
+	}
+	if rulesetPresent() {
+		out = append(out, "nftables table inet "+TableName)
+	}
+	return out
+}
+
+func readSysctl(key string) (string, error) {
+	b, err := os.ReadFile(filepath.Join("/proc/sys", key))
+	if err != nil {
+		return "", fmt.Errorf("sysctl %s: %w", strings.ReplaceAll(key, "/", "."), err)
+	}
+	return strings.TrimSpace(string(b)), nil
+}
+
+func writeSysctl(key, value string) error {
+	if err := os.WriteFile(filepath.Join("/proc/sys", key), []byte(value), 0o644); err != nil {
+		return fmt.Errorf("sysctl %s=%s: %w", strings.ReplaceAll(key, "/", "."), value, err)
+	}
+	return nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,193 @@
+package bridges
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/google/nftables"
+	"github.com/google/nftables/expr"
+	"golang.org/x/sys/unix"
+)
+
+// applyRuleset replaces nixlxc's tables with tables, in one nftables
+// transaction: applying twice leaves one copy, and nothing else changes.
+func applyRuleset(tables []Table) error {
+	c, err := nftables.New()
+	if err != nil {
+		return fmt.Errorf("nftables: %w", err)
+	}
+	existing, err := ourTables(c)
+	if err != nil {
+		return err
+	}
+	for _, t := range existing {
+		c.DelTable(t)
+	}
+	for _, t := range tables {
+		nt := c.AddTable(&nftables.Table{Name: TableName, Family: family(t.Family)})
+		for _, ch := range t.Chains {
+			prio := nftables.ChainPriority(ch.Priority)
+			policy := nftables.ChainPolicyAccept
+			nc := c.AddChain(&nftables.Chain{
+				Name:     ch.Name,
+				Table:    nt,
+				Type:     chainType(ch.Type),
+				Hooknum:  hook(ch.Hook),
+				Priority: &prio,
+				Policy:   &policy,
+			})
+			for _, r := range ch.Rules {
+				exprs, err := compile(t.Family, r)
+				if err != nil {
+					return err
+				}
+				c.AddRule(&nftables.Rule{Table: nt, Chain: nc, Exprs: exprs})
+			}
+		}
+	}
+	if err := c.Flush(); err != nil {
+		return fmt.Errorf("nftables: applying nixlxc's rules: %w", err)
+	}
+	return nil
+}
+
+// deleteRuleset removes nixlxc's tables, and only them.
+func deleteRuleset() error {
+	c, err := nftables.New()
+	if err != nil {
+		return fmt.Errorf("nftables: %w", err)
+	}
+	existing, err := ourTables(c)
+	if err != nil || len(existing) == 0 {
+		return err
+	}
+	for _, t := range existing {
+		c.DelTable(t)
+	}
+	if err := c.Flush(); err != nil {
+		return fmt.Errorf("nftables: removing nixlxc's tables: %w", err)
+	}
+	return nil
+}
+
+// ourTables lists the tables named nixlxc, of any family.
+func ourTables(c *nftables.Conn) ([]*nftables.Table, error) {
+	all, err := c.ListTables()
+	if err != nil {
+		return nil, fmt.Errorf("nftables: listing tables: %w", err)
+	}
+	var out []*nftables.Table
+	for _, t := range all {
+		if t.Name == TableName {
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}
+
+// rulesetPresent reports whether the inet table exists (setup ran here).
+func rulesetPresent() bool {
+	c, err := nftables.New()
+	if err != nil {
+		return false
+	}
+	t, err := c.ListTableOfFamily(TableName, nftables.TableFamilyINet)
+	return err == nil && t != nil
+}
+
+func family(f string) nftables.TableFamily {
+	if f == "bridge" {
+		return nftables.TableFamilyBridge
+	}
+	return nftables.TableFamilyINet
+}
+
+func chainType(t string) nftables.ChainType {
+	if t == "nat" {
+		return nftables.ChainTypeNAT
+	}
+	return nftables.ChainTypeFilter
+}
+
+func hook(h string) *nftables.ChainHook {
+	if h == "postrouting" {
+		return nftables.ChainHookPostrouting
+	}
+	return nftables.ChainHookForward
+}
+
+// compile turns a rule into nftables expressions.
+func compile(fam string, r Rule) ([]expr.Any, error) {
+	var out []expr.Any
+	ipChecked := false
+	for _, m := range r.Matches {
+		op := expr.CmpOpEq
+		if m.Neg {
+			op = expr.CmpOpNeq
+		}
+		switch m.Field {
+		case "iifname", "oifname":
+			key := expr.MetaKeyIIFNAME
+			if m.Field == "oifname" {
+				key = expr.MetaKeyOIFNAME
+			}
+			out = append(out,
+				&expr.Meta{Key: key, Register: 1},
+				&expr.Cmp{Op: op, Register: 1, Data: ifname(m.Value)})
+		case "ip saddr", "ip daddr":
+			p, err := m.prefixValue()
+			if err != nil || !p.Addr().Is4() {
+				return nil, fmt.Errorf("nftables: %q is not an IPv4 prefix", m.Value)
+			}
+			if fam == "inet" && !ipChecked {
+				out = append(out,
+					&expr.Meta{Key: expr.MetaKeyNFPROTO, Register: 1},
+					&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{unix.NFPROTO_IPV4}})
+				ipChecked = true
+			}
+			offset := uint32(12)
+			if m.Field == "ip daddr" {
+				offset = 16
+			}
+			addr := p.Masked().Addr().As4()
+			mask := net4Mask(p.Bits())
+			out = append(out,
+				&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseNetworkHeader, Offset: offset, Len: 4},
+				&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: 4, Mask: mask, Xor: []byte{0, 0, 0, 0}},
+				&expr.Cmp{Op: op, Register: 1, Data: addr[:]})
+		default:
+			return nil, fmt.Errorf("nftables: unknown match %q", m.Field)
+		}
+	}
+	switch r.Verdict {
+	case "accept":
+		out = append(out, &expr.Verdict{Kind: expr.VerdictAccept})
+	case "drop":
+		out = append(out, &expr.Verdict{Kind: expr.VerdictDrop})
+	case "masquerade":
+		out = append(out, &expr.Masq{})
+	default:
+		return nil, errors.New("nftables: unknown verdict " + r.Verdict)
+	}
+	return out, nil
+}
+
+// ifname is an interface name as the kernel compares it: NUL-padded to 16
+// bytes, or, for "prefix*", just the prefix.
+func ifname(name string) []byte {
+	if p, ok := strings.CutSuffix(name, "*"); ok {
+		return []byte(p)
+	}
+	b := make([]byte, unix.IFNAMSIZ)
+	copy(b, name)
+	return b
+}
+
+func net4Mask(bits int) []byte {
+	m := ^uint32(0) << (32 - bits)
+	if bits == 0 {
+		m = 0
+	}
+	return []byte{byte(m >> 24), byte(m >> 16), byte(m >> 8), byte(m)}
+}

@@ -1,0 +1,43 @@
+package main
+
+import "github.com/urfave/cli/v2"
+
+func hostCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "host",
+		Usage: "the host's side of the network: bridges, NAT, IPv6 (from host.json)",
+		Subcommands: []*cli.Command{
+			{
+				Name:  "setup",
+				Usage: "create brNC-hostonly and brNC-internet, forwarding and nixlxc's nftables rules; idempotent",
+				Action: func(c *cli.Context) error {
+					if _, err := args(c); err != nil {
+						return err
+					}
+					m, err := manager(c)
+					if err != nil {
+						return err
+					}
+					return m.HostSetup(c.Context)
+				},
+			},
+			{
+				Name:  "teardown",
+				Usage: "remove exactly what setup made: nixlxc's bridges and nftables tables, its sysctl changes",
+				Flags: []cli.Flag{
+					&cli.BoolFlag{Name: "force", Usage: "even while containers run (they lose their network)"},
+				},
+				Action: func(c *cli.Context) error {
+					if _, err := args(c); err != nil {
+						return err
+					}
+					m, err := manager(c)
+					if err != nil {
+						return err
+					}
+					return m.HostTeardown(c.Context, c.Bool("force"))
+				},
+			},
+		},
+	}
+}
