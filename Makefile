@@ -3,13 +3,21 @@ GO ?= go
 PREFIX ?= /usr/local
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: build install setup test demo bench fuzz clean
+.PHONY: build install install-service setup test demo bench fuzz clean
 
 build:
 	$(GO) build -ldflags "-X main.version=$(VERSION)" -o bin/nixlxc ./cmd/nixlxc
 
 install: build
 	install -D -m 0755 bin/nixlxc $(DESTDIR)$(PREFIX)/bin/nixlxc
+	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/nixlxc/README.md
+
+# The boot service: `nixlxc autostart` at boot, `nixlxc shutdown-all` at
+# shutdown. Enabled, not started.
+install-service: install
+	install -D -m 0644 systemd/nixlxc.service $(DESTDIR)/etc/systemd/system/nixlxc.service
+	systemctl daemon-reload
+	systemctl enable nixlxc.service
 
 setup:
 	bash scripts/setup-host.sh

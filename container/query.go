@@ -65,7 +65,7 @@ func (m *Manager) List(ctx context.Context) ([]Info, error) {
 			info.State = lxcapi.Running
 		}
 		if rec, err := m.loadRecord(name); err == nil {
-			info.Autostart = rec.Settings.Autostart
+			info.Autostart = m.autostartOf(rec)
 		}
 		if gens, err := m.profile(name).List(); err == nil {
 			if g, ok := generations.CurrentOf(gens); ok {

@@ -85,8 +85,18 @@ check_go() {
 	fi
 }
 
+# On a host that boots with systemd, install nixlxc and its boot service so
+# autostart containers start at boot (the NixOS module does this on NixOS).
+install_service() {
+	if [ -d /run/systemd/system ] && [ ! -e /etc/NIXOS ]; then
+		echo "setup-host: installing nixlxc and nixlxc.service"
+		PATH=/usr/local/go/bin:$PATH make -s -C "$(dirname "$0")/.." install-service
+	fi
+}
+
 install_packages
 setup_subids
 setup_nix
 check_go
+install_service
 echo "setup-host: ready"

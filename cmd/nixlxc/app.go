@@ -78,6 +78,8 @@ func commands() []*cli.Command {
 		listCommand(),
 		destroyCommand(),
 		showIPCommand(),
+		autostartCommand(),
+		shutdownAllCommand(),
 		hostCommand(),
 	}
 	for _, c := range cmds {

@@ -1,0 +1,55 @@
+package main
+
+import (
+	"time"
+
+	"github.com/nixlxc/nixlxc/container"
+	"github.com/urfave/cli/v2"
+)
+
+func autostartCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "autostart",
+		Usage: "what the boot service runs: set up the host network, then start every autostart container in order",
+		Flags: []cli.Flag{
+			&cli.IntFlag{Name: "parallel", Value: container.DefaultAutostartParallel, Usage: "containers of one order started at once"},
+			&cli.IntFlag{Name: "attempts", Value: container.DefaultAutostartAttempts, Usage: "tries per container"},
+			&cli.DurationFlag{Name: "timeout", Value: container.DefaultBootTimeout, Usage: "how long each try waits for the system to report booted"},
+		},
+		Action: func(c *cli.Context) error {
+			if _, err := args(c); err != nil {
+				return err
+			}
+			m, err := manager(c)
+			if err != nil {
+				return err
+			}
+			return m.Autostart(c.Context, container.AutostartOptions{
+				Parallel:    c.Int("parallel"),
+				Attempts:    c.Int("attempts"),
+				BootTimeout: c.Duration("timeout"),
+			})
+		},
+	}
+}
+
+func shutdownAllCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "shutdown-all",
+		Usage: "what the boot service runs at host shutdown: stop every running container cleanly, in reverse order",
+		Flags: []cli.Flag{
+			&cli.DurationFlag{Name: "timeout", Value: 30 * time.Second, Usage: "how long each container may take to stop before it is killed"},
+			&cli.IntFlag{Name: "parallel", Value: container.DefaultAutostartParallel, Usage: "containers of one order stopped at once"},
+		},
+		Action: func(c *cli.Context) error {
+			if _, err := args(c); err != nil {
+				return err
+			}
+			m, err := manager(c)
+			if err != nil {
+				return err
+			}
+			return m.ShutdownAll(c.Context, c.Duration("timeout"), c.Int("parallel"))
+		},
+	}
+}
