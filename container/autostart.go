@@ -41,7 +41,7 @@ func (m *Manager) autostartSet() ([][]member, error) {
 	}
 	var members []member
 	for _, name := range names {
-		rec, err := m.loadRecord(name)
+		rec, err := m.loadUsable(name)
 		if err != nil {
 			continue
 		}
@@ -145,7 +145,7 @@ func (m *Manager) autostartOne(ctx context.Context, mb member, o AutostartOption
 	for attempt := 1; attempt <= o.Attempts; attempt++ {
 		outcome := "started"
 		err := m.withLock(ctx, mb.name, func() error {
-			rec, err := m.loadRecord(mb.name)
+			rec, err := m.loadUsable(mb.name)
 			if err != nil {
 				return err
 			}
@@ -198,7 +198,7 @@ func (m *Manager) ShutdownAll(ctx context.Context, timeout time.Duration, parall
 			continue
 		}
 		order := 0
-		if rec, err := m.loadRecord(name); err == nil {
+		if rec, err := m.loadUsable(name); err == nil {
 			if a := m.autostartOf(rec); a.Enable {
 				order = a.Order
 			} else {

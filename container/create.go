@@ -8,7 +8,9 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/nixlxc/nixlxc/faultpoint"
 	"github.com/nixlxc/nixlxc/generations"
+	"github.com/nixlxc/nixlxc/ipam"
 	"github.com/nixlxc/nixlxc/lxcapi"
 	"github.com/nixlxc/nixlxc/revert"
 	"github.com/nixlxc/nixlxc/spec"
@@ -52,7 +54,6 @@ func (m *Manager) Create(ctx context.Context, name, file string, o CreateOptions
 			Created:     time.Now().UTC(),
 			ConfigFile:  file,
 			NixArgs:     m.nix.Args,
-			IDMapBase:   sharedIDMapBase,
 			SharedIDMap: o.SharedIDMap,
 			Settings:    settings,
 		}
@@ -61,29 +62,43 @@ func (m *Manager) Create(ctx context.Context, name, file string, o CreateOptions
 			return fmt.Errorf("creating %s: %w", m.containerDir(name), err)
 		}
 		r.Add(func() { os.RemoveAll(m.containerDir(name)) })
+		faultpoint.Hit("create:dir")
 
+		d, err := m.db()
+		if err != nil {
+			return err
+		}
+		if err := d.Update(ctx, func(tx *ipam.Tx) error { return m.leaseIDs(tx, rec) }); err != nil {
+			return err
+		}
+		r.Add(func() { m.releaseAll(context.Background(), name) })
 		ip, undoNet, err := m.leaseNetwork(ctx, rec, settings)
 		if err != nil {
 			return err
 		}
 		r.Add(undoNet)
+		faultpoint.Hit("create:leased")
 		system, err := m.build(ctx, rec, file, settings, ip)
 		if err != nil {
 			return err
 		}
+		faultpoint.Hit("create:built")
 		prof := m.profile(name)
 		r.Add(func() { prof.RemoveAll() })
 		gen, _, err := m.addGeneration(ctx, name, system)
 		if err != nil {
 			return err
 		}
+		faultpoint.Hit("create:generation")
 
 		if err := makeRootfs(m.rootfs(name), m.runDir(name), int(rec.IDMapBase)); err != nil {
 			return err
 		}
-		if err := m.writeConfig(m.lxcConfig(rec, settings, nil)); err != nil {
+		faultpoint.Hit("create:rootfs")
+		if err := m.writeConfig(m.lxcConfig(rec, settings, m.networksFromLeases(rec, settings))); err != nil {
 			return err
 		}
+		faultpoint.Hit("create:config")
 		if err := m.saveRecord(rec); err != nil {
 			return err
 		}
@@ -110,10 +125,14 @@ func configFile(file string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("%w config file %s: %v", ErrInvalid, file, err)
 	}
-	if st.IsDir() {
+	switch {
+	case st.IsDir():
 		if _, err := os.Stat(filepath.Join(abs, "default.nix")); err != nil {
 			return "", fmt.Errorf("%w config file %s: a directory without default.nix", ErrInvalid, file)
 		}
+	case !st.Mode().IsRegular():
+		// A device or FIFO would keep Nix reading forever.
+		return "", fmt.Errorf("%w config file %s: not a regular file", ErrInvalid, file)
 	}
 	return abs, nil
 }

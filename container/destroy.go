@@ -2,17 +2,24 @@ package container
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 
+	"github.com/nixlxc/nixlxc/faultpoint"
 	"github.com/nixlxc/nixlxc/lock"
 	"github.com/nixlxc/nixlxc/lxcapi"
 	"github.com/nixlxc/nixlxc/spec"
 )
 
 // Destroy removes the container: its LXC directory and rootfs, its profile
-// with every generation and GC root, its addresses. A running container is
-// refused unless force, which kills it first.
+// with every generation and GC root, its addresses and id range. A running
+// container is refused unless force, which kills it first.
+//
+// The record is marked first and removed last, so an interrupted destroy
+// leaves a container that says it is being destroyed (nothing else can
+// start or change it) and that destroy finishes when run again.
 func (m *Manager) Destroy(ctx context.Context, name string, force bool) error {
 	if err := spec.CheckName(name); err != nil {
 		return err
@@ -21,7 +28,8 @@ func (m *Manager) Destroy(ctx context.Context, name string, force bool) error {
 	if err != nil {
 		return err
 	}
-	if _, err := m.loadRecord(name); err != nil {
+	rec, err := m.loadRecord(name)
+	if err != nil {
 		l.Release()
 		return err
 	}
@@ -30,43 +38,59 @@ func (m *Manager) Destroy(ctx context.Context, name string, force bool) error {
 		l.Release()
 		return err
 	}
-	if state != lxcapi.Stopped {
-		if !force {
+	if state != lxcapi.Stopped && !force && !rec.Destroying {
+		l.Release()
+		return fmt.Errorf("%w: %s (stop it first, or destroy --force)", ErrRunning, name)
+	}
+	if !rec.Destroying {
+		rec.Destroying = true
+		if err := m.saveRecord(rec); err != nil {
 			l.Release()
-			return fmt.Errorf("%w: %s (stop it first, or destroy --force)", ErrRunning, name)
+			return fmt.Errorf("destroying %s: %w", name, err)
 		}
+	}
+	faultpoint.Hit("destroy:marked")
+	if state != lxcapi.Stopped {
 		if err := m.lxc.Kill(name); err != nil {
 			l.Release()
 			return fmt.Errorf("destroying %s: %w", name, err)
 		}
 	}
-	// The record goes first: from here on the container does not exist, and
-	// whatever an interruption leaves is a leftover doctor removes.
-	if err := os.Remove(m.recordPath(name)); err != nil {
+	faultpoint.Hit("destroy:stopped")
+	if err := m.removeLeftovers(name); err != nil {
 		l.Release()
 		return fmt.Errorf("destroying %s: %w", name, err)
 	}
-	err = m.removeLeftovers(name)
-	// Nobody can be waiting for a container that no longer exists, but one
-	// may be: the lock file is removed in the way that makes waiters retry.
+	// Nobody may keep waiting on the lock of a container that is gone: the
+	// file is removed in the way that makes waiters retry.
 	l.ReleaseAndRemove()
-	if err != nil {
-		return fmt.Errorf("destroying %s: %w", name, err)
-	}
 	m.printf("destroyed %s\n", name)
 	return nil
 }
 
-// removeLeftovers removes everything of a container whose record is gone.
+// removeLeftovers removes everything of a container, the record last.
 func (m *Manager) removeLeftovers(name string) error {
-	var first error
-	keep := func(err error) {
-		if err != nil && first == nil {
-			first = err
+	if err := m.profile(name).RemoveAll(); err != nil {
+		return err
+	}
+	faultpoint.Hit("destroy:profile")
+	if err := m.releaseNetwork(name); err != nil {
+		return err
+	}
+	faultpoint.Hit("destroy:released")
+	dir := m.containerDir(name)
+	entries, err := os.ReadDir(dir)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	for _, e := range entries {
+		if e.Name() == "nixlxc.json" {
+			continue
+		}
+		if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+			return err
 		}
 	}
-	keep(m.profile(name).RemoveAll())
-	keep(m.releaseNetwork(name))
-	keep(os.RemoveAll(m.containerDir(name)))
-	return first
+	faultpoint.Hit("destroy:files")
+	return os.RemoveAll(dir)
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/nixlxc/nixlxc/atomicfile"
 	"github.com/nixlxc/nixlxc/bridges"
+	"github.com/nixlxc/nixlxc/faultpoint"
 	"github.com/nixlxc/nixlxc/ipam"
 	"github.com/nixlxc/nixlxc/lock"
 	"github.com/nixlxc/nixlxc/lxcconf"
@@ -331,13 +332,10 @@ func (m *Manager) removeVeths(name string) error {
 	return nil
 }
 
-// releaseNetwork frees everything the container leased and its host veths.
+// releaseNetwork frees everything the container leased (addresses, MACs,
+// its id range) and removes its host veths.
 func (m *Manager) releaseNetwork(name string) error {
-	d, err := m.db()
-	if err != nil {
-		return err
-	}
-	if err := d.Update(context.Background(), func(tx *ipam.Tx) error { _, err := tx.Release(name); return err }); err != nil {
+	if err := m.releaseAll(context.Background(), name); err != nil {
 		return err
 	}
 	return m.removeVeths(name)
@@ -478,6 +476,7 @@ func (m *Manager) HostSetup(ctx context.Context) error {
 	}
 	return lock.With(ctx, m.hostLockPath(), func() error {
 		rec, err := bridges.Setup(c, m.loadHostRecord())
+		faultpoint.Hit("host:applied")
 		if rec != nil {
 			if serr := m.saveHostRecord(rec); serr != nil && err == nil {
 				err = serr

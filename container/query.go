@@ -32,6 +32,9 @@ type Info struct {
 	Generation int            `json:"generation"`
 	Autostart  spec.Autostart `json:"autostart"`
 	System     string         `json:"system,omitempty"`
+	// IDMapBase is the host uid (and gid) the container's root maps to.
+	IDMapBase  uint32 `json:"idmapBase"`
+	Destroying bool   `json:"destroying,omitempty"`
 }
 
 // Names returns every container's name, sorted.
@@ -66,6 +69,8 @@ func (m *Manager) List(ctx context.Context) ([]Info, error) {
 		}
 		if rec, err := m.loadRecord(name); err == nil {
 			info.Autostart = m.autostartOf(rec)
+			info.IDMapBase = rec.IDMapBase
+			info.Destroying = rec.Destroying
 		}
 		if gens, err := m.profile(name).List(); err == nil {
 			if g, ok := generations.CurrentOf(gens); ok {

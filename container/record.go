@@ -28,6 +28,8 @@ type record struct {
 	// Settings are those of the active generation, kept for generations that
 	// carry none (made by nix-env from a system nixlxc did not build).
 	Settings spec.Settings `json:"settings"`
+	// Destroying marks a destroy in progress, or interrupted.
+	Destroying bool `json:"destroying,omitempty"`
 }
 
 // idCount is how many uids and gids a container maps.
@@ -49,6 +51,18 @@ func (m *Manager) loadRecord(name string) (*record, error) {
 		return nil, fmt.Errorf("reading %s: %w", m.recordPath(name), err)
 	}
 	return &r, nil
+}
+
+// loadUsable loads a record a command may change: not one being destroyed.
+func (m *Manager) loadUsable(name string) (*record, error) {
+	r, err := m.loadRecord(name)
+	if err != nil {
+		return nil, err
+	}
+	if r.Destroying {
+		return nil, fmt.Errorf("%w: %s is being destroyed (an earlier destroy was interrupted): run nixlxc destroy %s", ErrNotFound, name, name)
+	}
+	return r, nil
 }
 
 func (m *Manager) saveRecord(r *record) error {

@@ -22,7 +22,7 @@ const DefaultBootTimeout = 60 * time.Second
 // an error.
 func (m *Manager) Start(ctx context.Context, name string, timeout time.Duration) error {
 	return m.withLock(ctx, name, func() error {
-		rec, err := m.loadRecord(name)
+		rec, err := m.loadUsable(name)
 		if err != nil {
 			return err
 		}

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/nixlxc/nixlxc/faultpoint"
 	"github.com/nixlxc/nixlxc/generations"
 	"github.com/nixlxc/nixlxc/lxcapi"
 	"github.com/nixlxc/nixlxc/revert"
@@ -33,7 +34,7 @@ func (m *Manager) Update(ctx context.Context, name, file string, o UpdateOptions
 		return err
 	}
 	return m.withLock(ctx, name, func() error {
-		rec, err := m.loadRecord(name)
+		rec, err := m.loadUsable(name)
 		if err != nil {
 			return err
 		}
@@ -60,14 +61,17 @@ func (m *Manager) Update(ctx context.Context, name, file string, o UpdateOptions
 			return err
 		}
 		r.Add(undoNet)
+		faultpoint.Hit("update:leased")
 		system, err := m.build(ctx, &next, file, settings, ip)
 		if err != nil {
 			return err
 		}
+		faultpoint.Hit("update:built")
 		gen, created, err := m.addGeneration(ctx, name, system)
 		if err != nil {
 			return err
 		}
+		faultpoint.Hit("update:generation")
 		if gen.Number == prev.Number && m.activeSystem(name) == gen.Path {
 			r.Success()
 			m.printf("%s: the system is unchanged; generation %d stays current\n", name, gen.Number)
@@ -84,7 +88,7 @@ func (m *Manager) Update(ctx context.Context, name, file string, o UpdateOptions
 // Rollback moves the container to the generation before the current one.
 func (m *Manager) Rollback(ctx context.Context, name string) error {
 	return m.withLock(ctx, name, func() error {
-		rec, err := m.loadRecord(name)
+		rec, err := m.loadUsable(name)
 		if err != nil {
 			return err
 		}
@@ -103,7 +107,7 @@ func (m *Manager) Rollback(ctx context.Context, name string) error {
 // SwitchGeneration moves the container to generation n.
 func (m *Manager) SwitchGeneration(ctx context.Context, name string, n int) error {
 	return m.withLock(ctx, name, func() error {
-		rec, err := m.loadRecord(name)
+		rec, err := m.loadUsable(name)
 		if err != nil {
 			return err
 		}

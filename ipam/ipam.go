@@ -267,6 +267,23 @@ func (t *Tx) Replace(container string, leases []Lease) error {
 	return nil
 }
 
+// Holder returns who holds num of pool, if anyone.
+func (t *Tx) Holder(pool string, num int64) (string, bool, error) {
+	var holder string
+	err := t.tx.QueryRowContext(t.ctx, `SELECT container FROM leases WHERE pool = ? AND num = ?`, pool, num).Scan(&holder)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, nil
+	}
+	return holder, err == nil, err
+}
+
+// Count returns how many leases pool has.
+func (t *Tx) Count(pool string) (int, error) {
+	var n int
+	err := t.tx.QueryRowContext(t.ctx, `SELECT COUNT(*) FROM leases WHERE pool = ?`, pool).Scan(&n)
+	return n, err
+}
+
 // ReleasePurpose frees what container holds for one purpose.
 func (t *Tx) ReleasePurpose(container, purpose string) error {
 	l, ok, err := t.Lease(container, purpose)

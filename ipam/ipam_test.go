@@ -254,3 +254,21 @@ func FuzzSubnetNum(f *testing.F) {
 		}
 	})
 }
+
+func TestSubIDs(t *testing.T) {
+	uids := ParseSubIDs("alice:100000:65536\nroot:100000:655360\nroot:bad:1\n# x\n", "root")
+	gids := ParseSubIDs("root:100000:655360\n", "root")
+	if len(uids) != 1 || uids[0] != (SubIDRange{100000, 655360}) {
+		t.Fatalf("parsed %+v", uids)
+	}
+	start, p, err := IDPoolFor(uids, gids)
+	if err != nil || start != 100000 || p.Last != 9 {
+		t.Errorf("IDPoolFor = %d, %+v, %v", start, p, err)
+	}
+	if _, _, err := IDPoolFor(uids, ParseSubIDs("root:200000:65536", "root")); err == nil {
+		t.Error("a uid range the gid ranges do not cover was accepted")
+	}
+	if !Covered(uids, gids, 100000) || Covered(uids, gids, 100000+655360-1) {
+		t.Error("Covered is wrong at the edges")
+	}
+}

@@ -56,6 +56,10 @@ var ownedPrefixes = []string{
 	"lxc.net.", "lxc.start.", "lxc.log.", "lxc.include",
 }
 
+// hostCommandPrefixes are keys that run commands on the host as root: a
+// container file must not be able to do that behind its user's back.
+var hostCommandPrefixes = []string{"lxc.hook.", "lxc.hook"}
+
 // ParseExtra checks a user's lxcExtraConfig text. Each error names the line.
 func ParseExtra(text string) ([]Item, error) {
 	items, err := Parse(text)
@@ -63,6 +67,11 @@ func ParseExtra(text string) ([]Item, error) {
 		return nil, fmt.Errorf("lxcExtraConfig: %w", err)
 	}
 	for _, it := range items {
+		for _, p := range hostCommandPrefixes {
+			if it.Key == p || strings.HasPrefix(it.Key, p) {
+				return nil, fmt.Errorf("lxcExtraConfig: %w: %s would run host commands as root; hooks are not allowed in a container file", ErrInvalid, it.Key)
+			}
+		}
 		for _, p := range ownedPrefixes {
 			if it.Key == strings.TrimSuffix(p, ".") || strings.HasPrefix(it.Key, p) {
 				return nil, fmt.Errorf("lxcExtraConfig: %w: %s is set by nixlxc itself (use the config's own settings)", ErrInvalid, it.Key)

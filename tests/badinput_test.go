@@ -26,6 +26,12 @@ func TestBadInput(t *testing.T) {
 	unknownKey := h.file("unknownkey.nix", `{ lxcExtraConfig = "lxc.no.such.key = 1"; configuration = {}; }`)
 	throws := h.file("throws.nix", `{ pkgs, ... }: { environment.etc.x.text = throw "the config says no"; }`)
 	noNixpkgs := h.file("nonixpkgs.nix", `{ ... }: { }`)
+	recursion := h.file("recursion.nix", `let x = x; in { autostart = x; configuration = { }; }`)
+	hook := h.file("hook.nix", `{ lxcExtraConfig = "lxc.hook.pre-start = /bin/sh -c 'touch /tmp/pwned'"; configuration = { }; }`)
+	binary := h.file("binary.nix", "\x00\xff\xfe garbage")
+	missingImport := h.file("import.nix", `import ./does-not-exist.nix`)
+	traversal := h.file("traversal.nix", `{ name = "../../../etc"; configuration = { ... }: { }; }`)
+	notAFunction := h.file("number.nix", `42`)
 
 	cases := []struct {
 		name    string
@@ -61,6 +67,18 @@ func TestBadInput(t *testing.T) {
 		{"login unknown", []string{"login", "nope"}, 3, []string{"nope"}},
 		{"destroy unknown", []string{"destroy", "nope"}, 3, []string{"nope"}},
 		{"run without command", []string{"run", "nope"}, 2, []string{"command"}},
+		{"infinite recursion", []string{"create", "web", recursion}, 7, []string{"infinite recursion"}},
+		{"hook in extra config", []string{"create", "web", hook}, 2, []string{"lxc.hook.pre-start", "host commands"}},
+		{"binary file", []string{"create", "web", binary}, 7, []string{"binary.nix"}},
+		{"missing import", []string{"create", "web", missingImport}, 7, []string{"does-not-exist.nix"}},
+		{"device", []string{"create", "web", "/dev/zero"}, 2, []string{"not a regular file"}},
+		{"directory", []string{"create", "web", "/tmp"}, 2, []string{"directory"}},
+		{"not a configuration", []string{"create", "web", notAFunction}, 7, []string{}},
+		{"unknown generation", []string{"switch-generation", "nope", "3"}, 3, []string{"nope"}},
+		{"list-generations unknown", []string{"list-generations", "nope"}, 3, []string{"nope"}},
+		{"delete-generations unknown", []string{"delete-generations", "nope", "old"}, 3, []string{"nope"}},
+		{"show-ip unknown", []string{"show-ip", "nope"}, 3, []string{"nope"}},
+		{"update missing file", []string{"update", "nope", "/no/such.nix"}, 2, []string{"no such file"}},
 		{"state bad name", []string{"state", "../../etc"}, 2, []string{"../../etc"}},
 	}
 	for _, c := range cases {
@@ -81,6 +99,16 @@ func TestBadInput(t *testing.T) {
 	h.fails(7, []string{"nixpkgs", "was not found in the Nix search path"}, "create", "web", noNixpkgs)
 	h.env = env
 	assertNothingOf(t, h)
+
+	// A name in the file cannot steer paths: the command line's name wins.
+	h.must("create", "trav", traversal)
+	if _, err := os.Stat(filepath.Join(h.stateDir, "lxc", "trav", "nixlxc.json")); err != nil {
+		t.Errorf("the container is not where its command-line name says: %v", err)
+	}
+	if _, err := os.Stat("/tmp/pwned"); err == nil {
+		t.Error("a hook ran")
+	}
+	h.must("destroy", "trav")
 
 	// An existing name, and a stopped container, are refused too.
 	h.must("create", "web", good)

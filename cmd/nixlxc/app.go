@@ -81,6 +81,7 @@ func commands() []*cli.Command {
 		autostartCommand(),
 		shutdownAllCommand(),
 		hostCommand(),
+		doctorCommand(),
 	}
 	for _, c := range cmds {
 		c.OnUsageError = func(c *cli.Context, err error, isSubcommand bool) error {

@@ -1,0 +1,70 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/urfave/cli/v2"
+)
+
+func doctorCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "doctor",
+		Usage: "find (and with --repair fix) what interrupted commands left: leases, veths, profiles, directories, locks, GC roots",
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "repair", Usage: "fix what can be fixed"},
+			&cli.BoolFlag{Name: "json", Usage: "print the findings as JSON"},
+		},
+		Action: func(c *cli.Context) error {
+			if _, err := args(c); err != nil {
+				return err
+			}
+			m, err := manager(c)
+			if err != nil {
+				return err
+			}
+			findings, err := m.Doctor(c.Context, c.Bool("repair"))
+			if err != nil {
+				return err
+			}
+			if c.Bool("json") {
+				enc := json.NewEncoder(c.App.Writer)
+				enc.SetIndent("", "  ")
+				if err := enc.Encode(findings); err != nil {
+					return err
+				}
+			}
+			unfixed := 0
+			for _, f := range findings {
+				if !c.Bool("json") {
+					switch {
+					case f.Repaired:
+						fmt.Fprintf(c.App.Writer, "repaired: %s\n", f.Problem)
+					case f.Err != "":
+						fmt.Fprintf(c.App.Writer, "not repaired: %s: %s\n", f.Problem, f.Err)
+					case f.Advice != "":
+						fmt.Fprintf(c.App.Writer, "found: %s (%s)\n", f.Problem, f.Advice)
+					default:
+						fmt.Fprintf(c.App.Writer, "found: %s\n", f.Problem)
+					}
+				}
+				if !f.Repaired {
+					unfixed++
+				}
+			}
+			if len(findings) == 0 {
+				if !c.Bool("json") {
+					fmt.Fprintln(c.App.Writer, "doctor: nothing to repair")
+				}
+				return nil
+			}
+			if unfixed > 0 {
+				if !c.Bool("repair") {
+					return fmt.Errorf("doctor: %d problem(s) found; run nixlxc doctor --repair", unfixed)
+				}
+				return fmt.Errorf("doctor: %d of %d problem(s) left", unfixed, len(findings))
+			}
+			return nil
+		},
+	}
+}
