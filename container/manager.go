@@ -16,7 +16,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
+	"github.com/nixlxc/nixlxc/bridges"
 	"github.com/nixlxc/nixlxc/generations"
 	"github.com/nixlxc/nixlxc/ipam"
 	"github.com/nixlxc/nixlxc/lock"
@@ -51,6 +53,9 @@ type Options struct {
 	NixArgs    []string
 	// Out receives progress for the user; nil discards it.
 	Out io.Writer
+	// Trace, if set, receives how long each step of a start took
+	// (NIXLXC_TRACE=1 on the command line), for benchmarks and profiling.
+	Trace io.Writer
 }
 
 // Manager runs container commands for one installation.
@@ -62,7 +67,9 @@ type Manager struct {
 	nix        nixsys.Nix
 	lxc        lxcapi.Runtime
 	out        io.Writer
+	tracer     io.Writer
 	leases     *ipam.DB // opened on first use
+	host       *bridges.HostConfig
 }
 
 // New returns a Manager, creating its state directories.
@@ -94,6 +101,7 @@ func New(o Options) (*Manager, error) {
 		nix:        nixsys.Nix{Args: o.NixArgs, ExprDir: filepath.Join(o.StateDir, "nix")},
 		lxc:        lxcapi.Runtime{Path: filepath.Join(o.StateDir, "lxc")},
 		out:        o.Out,
+		tracer:     o.Trace,
 	}
 	// The container's mapped root must traverse to its rootfs and to the
 	// directory bound at /run/nixlxc: 0711 lets it pass without listing.
@@ -165,6 +173,15 @@ func notFound(name string) error {
 
 func (m *Manager) printf(format string, args ...any) {
 	fmt.Fprintf(m.out, format, args...)
+}
+
+// trace reports the time since t for step, and returns now.
+func (m *Manager) trace(step string, t time.Time) time.Time {
+	now := time.Now()
+	if m.tracer != nil {
+		fmt.Fprintf(m.tracer, "nixlxc trace: %s %.3f ms\n", step, float64(now.Sub(t).Microseconds())/1000)
+	}
+	return now
 }
 
 // env is the clean environment commands run with inside a container.

@@ -313,13 +313,70 @@ func (m *Manager) prepareNetwork(ctx context.Context, rec *record, s spec.Settin
 	if !spec.IsNixlxcBridge(s.Network.Bridge) && !bridges.IsBridge(s.Network.Bridge) {
 		return nil, fmt.Errorf("%w network.bridge: %s: %v (create it on the host first)", ErrInvalid, rec.Name, fmt.Errorf("%w: %s", bridges.ErrNoBridge, s.Network.Bridge))
 	}
-	if _, _, err := m.leaseNetwork(ctx, rec, s); err != nil {
+	// Usually the leases are all there: a read, not a write transaction.
+	if ok, err := m.leasesMatch(ctx, rec, s); err != nil {
 		return nil, err
+	} else if !ok {
+		if _, _, err := m.leaseNetwork(ctx, rec, s); err != nil {
+			return nil, err
+		}
 	}
 	if err := m.removeVeths(rec.Name); err != nil {
 		return nil, err
 	}
 	return m.networksFromLeases(rec, s), nil
+}
+
+// leasesMatch reports whether the container holds exactly the leases its
+// settings and the host's IPv6 prefix call for.
+func (m *Manager) leasesMatch(ctx context.Context, rec *record, s spec.Settings) (bool, error) {
+	d, err := m.db()
+	if err != nil {
+		return false, err
+	}
+	leases, err := d.Leases(ctx, rec.Name)
+	if err != nil {
+		return false, err
+	}
+	have := map[string]ipam.Lease{}
+	for _, l := range leases {
+		have[l.Purpose] = l
+	}
+	sub, err := m.hostonlySubnet(s.Network)
+	if err != nil {
+		return false, err
+	}
+	l, ok := have[purposeHostonly]
+	if !ok || l.Pool != sub.Name {
+		return false, nil
+	}
+	if s.Network.IP != "" {
+		st, err := spec.ParseStaticIP(s.Network.IP)
+		if err != nil || sub.Addr(l.Num) != st.Addr {
+			return false, err
+		}
+	}
+	if _, ok := have[purposeHostonlyMAC]; !ok {
+		return false, nil
+	}
+	_, inet := have[purposeInternet]
+	_, inetMAC := have[purposeInternetMAC]
+	v6, hasV6 := have[purposeInternet6]
+	if !s.Network.EnableNat {
+		return !inet && !inetMAC && !hasV6, nil
+	}
+	if !inet || !inetMAC {
+		return false, nil
+	}
+	host, err := m.loadHostConfig()
+	if err != nil {
+		return false, err
+	}
+	if !host.IPv6.Enable {
+		return !hasV6, nil
+	}
+	prefix, _ := host.IPv6.PrefixValue()
+	return hasV6 && v6.Pool == poolName(bridges.Internet, prefix), nil
 }
 
 // removeVeths deletes host veths a killed container may have left.
@@ -407,10 +464,14 @@ func (m *Manager) hostLockPath() string   { return filepath.Join(m.locksDir(), "
 func (m *Manager) hostRecordPath() string { return filepath.Join(m.stateDir, "host-network.json") }
 
 func (m *Manager) loadHostConfig() (bridges.HostConfig, error) {
+	if m.host != nil {
+		return *m.host, nil
+	}
 	c, err := bridges.LoadHostConfig(m.hostConfig)
 	if err != nil {
 		return c, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
+	m.host = &c
 	return c, nil
 }
 

@@ -1,6 +1,7 @@
 package container
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -145,6 +146,10 @@ func (m *Manager) writeConfig(c lxcconf.Config) error {
 		if !lxcapi.SupportedKey(it.Key) {
 			return fmt.Errorf("%w lxcExtraConfig: liblxc %s does not know the key %s", ErrInvalid, lxcapi.Version(), it.Key)
 		}
+	}
+	// Unchanged (the usual case at a start): no write, no fsync.
+	if old, err := os.ReadFile(m.configPath(c.Name)); err == nil && bytes.Equal(old, text) {
+		return nil
 	}
 	return atomicfile.WriteFile(m.configPath(c.Name), text, 0o600)
 }

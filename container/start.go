@@ -17,10 +17,19 @@ import (
 // that it has booted.
 const DefaultBootTimeout = 60 * time.Second
 
+// StartOptions are start's choices.
+type StartOptions struct {
+	// Timeout bounds the wait for the system to report booted.
+	Timeout time.Duration
+	// NoWait returns as soon as LXC reports the container running, like
+	// lxc-start -d, instead of waiting for its system to boot.
+	NoWait bool
+}
+
 // Start starts the container and waits until its system reports it has
 // booted (not merely that LXC runs it). Starting a running container is not
 // an error.
-func (m *Manager) Start(ctx context.Context, name string, timeout time.Duration) error {
+func (m *Manager) Start(ctx context.Context, name string, o StartOptions) error {
 	return m.withLock(ctx, name, func() error {
 		rec, err := m.loadUsable(name)
 		if err != nil {
@@ -34,22 +43,35 @@ func (m *Manager) Start(ctx context.Context, name string, timeout time.Duration)
 			m.printf("%s is already running\n", name)
 			return nil
 		}
-		return m.start(ctx, rec, timeout)
+		if o.NoWait {
+			return m.launch(ctx, rec)
+		}
+		return m.start(ctx, rec, o.Timeout)
 	})
 }
 
 // start boots a stopped container; the caller holds its lock.
 func (m *Manager) start(ctx context.Context, rec *record, timeout time.Duration) error {
+	if err := m.launch(ctx, rec); err != nil {
+		return err
+	}
+	return m.waitBooted(ctx, rec.Name, timeout)
+}
+
+// launch starts a stopped container and returns when LXC runs it.
+func (m *Manager) launch(ctx context.Context, rec *record) error {
 	name := rec.Name
 	system, err := m.currentSystem(name)
 	if err != nil {
 		return err
 	}
 	settings := generationSettings(system, rec.Settings)
+	t := time.Now()
 	nets, err := m.prepareNetwork(ctx, rec, settings)
 	if err != nil {
 		return err
 	}
+	t = m.trace("network", t)
 	// Rendered at every start: the host's network or cgroup layout may have
 	// changed since the last update.
 	if err := m.writeConfig(m.lxcConfig(rec, settings, nets)); err != nil {
@@ -58,12 +80,11 @@ func (m *Manager) start(ctx context.Context, rec *record, timeout time.Duration)
 	if err := clearDir(m.runDir(name)); err != nil {
 		return err
 	}
+	t = m.trace("config", t)
 	if err := m.lxc.Start(name, m.logPath(name)); err != nil {
 		return fmt.Errorf("starting %s: %w", name, err)
 	}
-	if err := m.waitBooted(ctx, name, timeout); err != nil {
-		return err
-	}
+	m.trace("liblxc-start", t)
 	return nil
 }
 

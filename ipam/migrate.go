@@ -29,6 +29,11 @@ var migrations = []string{
 }
 
 func (d *DB) migrate() error {
+	// The common case, an up-to-date schema, is one read.
+	var current int
+	if err := d.db.QueryRow(`SELECT COALESCE(MAX(version), 0) FROM schema_version`).Scan(&current); err == nil && current == len(migrations) {
+		return nil
+	}
 	tx, err := d.db.Begin()
 	if err != nil {
 		return err

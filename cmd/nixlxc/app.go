@@ -2,6 +2,7 @@ package main
 
 import (
 	"io"
+	"os"
 	"strings"
 
 	"github.com/nixlxc/nixlxc/container"
@@ -107,12 +108,17 @@ func manager(c *cli.Context) (*container.Manager, error) {
 			return nil, usagef("%v", err)
 		}
 	}
+	var trace io.Writer
+	if os.Getenv("NIXLXC_TRACE") != "" {
+		trace = c.App.ErrWriter
+	}
 	m, err := container.New(container.Options{
 		StateDir:   c.String("state-dir"),
 		ProfileDir: c.String("profile-dir"),
 		HostConfig: c.String("host-config"),
 		NixArgs:    nixArgs,
 		Out:        c.App.Writer,
+		Trace:      trace,
 	})
 	if err != nil {
 		return nil, err

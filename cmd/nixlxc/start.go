@@ -12,6 +12,7 @@ func startCommand() *cli.Command {
 		ArgsUsage: "NAME",
 		Flags: []cli.Flag{
 			&cli.DurationFlag{Name: "timeout", Value: container.DefaultBootTimeout, Usage: "how long to wait for the system to report booted"},
+			&cli.BoolFlag{Name: "no-wait", Usage: "return once LXC runs the container, like lxc-start -d, without waiting for boot"},
 		},
 		Action: func(c *cli.Context) error {
 			a, err := args(c, "NAME")
@@ -22,7 +23,7 @@ func startCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			return m.Start(c.Context, a[0], c.Duration("timeout"))
+			return m.Start(c.Context, a[0], container.StartOptions{Timeout: c.Duration("timeout"), NoWait: c.Bool("no-wait")})
 		},
 	}
 }
