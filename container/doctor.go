@@ -365,7 +365,26 @@ func (d *doctor) leftoverLocks() {
 // left to use them.
 func (d *doctor) hostNetwork() {
 	present := bridges.Present()
-	if len(present) == 0 || d.m.loadHostRecord() != nil {
+	rec := d.m.loadHostRecord()
+	if rec != nil && len(present) > 0 && len(present) < 3 {
+		// Part of it is gone (a flushed ruleset, a deleted bridge): a start
+		// does not look, since LXC itself fails without the bridges.
+		d.fix(fmt.Sprintf("host network incomplete: only %s", strings.Join(present, ", ")), func() error {
+			c, err := d.m.loadHostConfig()
+			if err != nil {
+				return err
+			}
+			return lock.With(d.ctx, d.m.hostLockPath(), func() error {
+				r, err := bridges.Setup(c, d.m.loadHostRecord())
+				if r != nil {
+					d.m.saveHostRecord(r)
+				}
+				return err
+			})
+		})
+		return
+	}
+	if len(present) == 0 || rec != nil {
 		return
 	}
 	problem := fmt.Sprintf("host network without a record of its setup: %s", strings.Join(present, ", "))

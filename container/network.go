@@ -192,8 +192,11 @@ func (m *Manager) leaseNetwork(ctx context.Context, rec *record, s spec.Settings
 	if err != nil {
 		return "", noop, err
 	}
+	// The leases may have changed: the next start renders the config anew.
+	m.forgetRenderKey(rec.Name)
 	undo := func() {
 		d.Update(context.Background(), func(tx *ipam.Tx) error { return tx.Replace(rec.Name, before) })
+		m.forgetRenderKey(rec.Name)
 	}
 	return ip.String(), undo, nil
 }

@@ -35,53 +35,78 @@ func (m *Manager) Start(ctx context.Context, name string, o StartOptions) error 
 		if err != nil {
 			return err
 		}
-		state, err := m.lxc.State(name)
+		h, err := m.lxc.Open(name)
 		if err != nil {
 			return err
 		}
-		if state == lxcapi.Running {
+		defer h.Close()
+		if h.State() == lxcapi.Running {
 			m.printf("%s is already running\n", name)
 			return nil
 		}
-		if o.NoWait {
-			return m.launch(ctx, rec)
+		if err := m.launch(ctx, rec, h); err != nil {
+			return err
 		}
-		return m.start(ctx, rec, o.Timeout)
+		if o.NoWait {
+			return nil
+		}
+		return m.waitBooted(ctx, name, o.Timeout)
 	})
 }
 
 // start boots a stopped container; the caller holds its lock.
 func (m *Manager) start(ctx context.Context, rec *record, timeout time.Duration) error {
-	if err := m.launch(ctx, rec); err != nil {
+	h, err := m.lxc.Open(rec.Name)
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	if err := m.launch(ctx, rec, h); err != nil {
 		return err
 	}
 	return m.waitBooted(ctx, rec.Name, timeout)
 }
 
 // launch starts a stopped container and returns when LXC runs it.
-func (m *Manager) launch(ctx context.Context, rec *record) error {
+func (m *Manager) launch(ctx context.Context, rec *record, h *lxcapi.Handle) error {
 	name := rec.Name
 	system, err := m.currentSystem(name)
 	if err != nil {
 		return err
 	}
 	settings := generationSettings(system, rec.Settings)
+	if err := clearDir(m.runDir(name)); err != nil {
+		return err
+	}
 	t := time.Now()
+	// The config is rendered again when anything it comes from changed
+	// since it was written: the settings, the host's network settings or
+	// cgroup layout, the leases, nixlxc itself. Usually nothing did: then a
+	// start reads no database and asks the kernel nothing before LXC does.
+	key := m.renderKey(rec, settings)
+	if key != "" && key == m.storedRenderKey(name) {
+		t = m.trace("config", t)
+		err := h.Start(m.logPath(name))
+		t = m.trace("liblxc-start", t)
+		if err == nil {
+			return nil
+		}
+		// LXC fails when the host's network is gone (after a reboot or a
+		// teardown) or a killed container left its veths: set the host
+		// side up, clean up, and try once more.
+		m.trace("fast start failed: "+oneLine(err.Error()), t)
+	}
 	nets, err := m.prepareNetwork(ctx, rec, settings)
 	if err != nil {
 		return err
 	}
 	t = m.trace("network", t)
-	// Rendered at every start: the host's network or cgroup layout may have
-	// changed since the last update.
 	if err := m.writeConfig(m.lxcConfig(rec, settings, nets)); err != nil {
 		return err
 	}
-	if err := clearDir(m.runDir(name)); err != nil {
-		return err
-	}
+	m.storeRenderKey(name, key)
 	t = m.trace("config", t)
-	if err := m.lxc.Start(name, m.logPath(name)); err != nil {
+	if err := h.Start(m.logPath(name)); err != nil {
 		return fmt.Errorf("starting %s: %w", name, err)
 	}
 	m.trace("liblxc-start", t)

@@ -18,7 +18,6 @@ package generations
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -74,7 +73,17 @@ type DeleteSpec struct {
 	OlderThan time.Duration
 }
 
-var daysPattern = regexp.MustCompile(`^([0-9]+)d$`)
+func isDays(a string) bool { _, ok := days(a); return ok }
+
+// days parses "Nd".
+func days(a string) (int, bool) {
+	num, ok := strings.CutSuffix(a, "d")
+	if !ok || num == "" || strings.TrimLeft(num, "0123456789") != "" {
+		return 0, false
+	}
+	n, err := strconv.Atoi(num)
+	return n, err == nil
+}
 
 // ParseDeleteSpec parses the arguments of delete-generations.
 func ParseDeleteSpec(args []string) (DeleteSpec, error) {
@@ -95,8 +104,8 @@ func ParseDeleteSpec(args []string) (DeleteSpec, error) {
 			}
 			s.KeepLast = n
 			return s, nil
-		case daysPattern.MatchString(a):
-			n, _ := strconv.Atoi(daysPattern.FindStringSubmatch(a)[1])
+		case isDays(a):
+			n, _ := days(a)
 			s.OlderThan = time.Duration(n) * 24 * time.Hour
 			return s, nil
 		}

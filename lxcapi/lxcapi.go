@@ -65,6 +65,42 @@ func (r Runtime) Active() map[string]bool {
 	return active
 }
 
+// Handle is an opened container, for a check and an action without loading
+// its config twice.
+type Handle struct {
+	c      *lxc.Container
+	config string
+	stat   os.FileInfo
+}
+
+// Open opens the container.
+func (r Runtime) Open(name string) (*Handle, error) {
+	c, err := r.open(name)
+	if err != nil {
+		return nil, err
+	}
+	config := filepath.Join(r.Path, name, "config")
+	st, _ := os.Stat(config)
+	return &Handle{c: c, config: config, stat: st}, nil
+}
+
+// State is the container's LXC state.
+func (h *Handle) State() string { return h.c.State().String() }
+
+// Close releases the handle.
+func (h *Handle) Close() { h.c.Release() }
+
+// Start starts the container, with its config as it is on disk now.
+func (h *Handle) Start(logFile string) error {
+	if st, err := os.Stat(h.config); err == nil && (h.stat == nil || !st.ModTime().Equal(h.stat.ModTime()) || st.Size() != h.stat.Size()) {
+		h.c.ClearConfig()
+		if err := h.c.LoadConfigFile(h.config); err != nil {
+			return fmt.Errorf("liblxc: loading %s: %w", h.config, err)
+		}
+	}
+	return start(h.c, logFile)
+}
+
 // Start starts the container in the background and returns once LXC reports
 // it running; failures carry LXC's own error line from the container's log.
 func (r Runtime) Start(name, logFile string) error {
@@ -73,6 +109,10 @@ func (r Runtime) Start(name, logFile string) error {
 		return err
 	}
 	defer c.Release()
+	return start(c, logFile)
+}
+
+func start(c *lxc.Container, logFile string) error {
 	offset := fileSize(logFile)
 	if err := c.Start(); err != nil {
 		if msg := lastError(logFile, offset); msg != "" {

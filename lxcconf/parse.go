@@ -2,18 +2,35 @@ package lxcconf
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 )
 
-// keyPattern is the shape of every LXC key: dot-separated lower-case words,
-// digits, '_' and '-' (lxc.hook.pre-start, lxc.cgroup.memory.limit_in_bytes).
-var keyPattern = regexp.MustCompile(`^lxc(\.[a-z0-9_-]+)+$`)
+// validKey reports whether key has the shape of every LXC key: "lxc" and
+// dot-separated words of lower-case letters, digits, '_' and '-'
+// (lxc.hook.pre-start, lxc.cgroup.memory.limit_in_bytes).
+func validKey(key string) bool {
+	rest, ok := strings.CutPrefix(key, "lxc.")
+	if !ok {
+		return false
+	}
+	for _, word := range strings.Split(rest, ".") {
+		if word == "" {
+			return false
+		}
+		for i := 0; i < len(word); i++ {
+			c := word[i]
+			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+				return false
+			}
+		}
+	}
+	return true
+}
 
 // CheckItem reports whether it can be written as one line that LXC reads back
 // as the same key and value.
 func CheckItem(it Item) error {
-	if !keyPattern.MatchString(it.Key) {
+	if !validKey(it.Key) {
 		return fmt.Errorf("%w: key %q is not an LXC key", ErrInvalid, it.Key)
 	}
 	for _, r := range it.Value {

@@ -22,6 +22,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/nixlxc/nixlxc/atomicfile"
 	"github.com/nixlxc/nixlxc/spec"
@@ -60,11 +61,12 @@ func (e *Error) Unwrap() error { return e.Err }
 // Detail is Nix's own output, for users who ask for it.
 func (e *Error) Detail() string { return e.Stderr }
 
+// Compiled on first use: errors are rare, and every command starts.
 var (
-	errorLine  = regexp.MustCompile(`^error: (.*)$`)
-	atLine     = regexp.MustCompile(`^\s+at (.+:\d+:\d+):$`)
-	logLine    = regexp.MustCompile(`^\s+> (.*)$`)
-	trimFinish = regexp.MustCompile(`;$`)
+	errorLine  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^error: (.*)$`) })
+	atLine     = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\s+at (.+:\d+:\d+):$`) })
+	logLine    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\s+> (.*)$`) })
+	trimFinish = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`;$`) })
 )
 
 // Summary condenses Nix's error output to one line: the first error message,
@@ -72,17 +74,17 @@ var (
 func Summary(stderr string) string {
 	lines := strings.Split(stderr, "\n")
 	for i, l := range lines {
-		m := errorLine.FindStringSubmatch(l)
+		m := errorLine().FindStringSubmatch(l)
 		if m == nil {
 			continue
 		}
-		msg := trimFinish.ReplaceAllString(m[1], "")
+		msg := trimFinish().ReplaceAllString(m[1], "")
 		var lastLog string
 		for _, rest := range lines[i+1:] {
-			if a := atLine.FindStringSubmatch(rest); a != nil && !strings.Contains(msg, " at ") {
+			if a := atLine().FindStringSubmatch(rest); a != nil && !strings.Contains(msg, " at ") {
 				msg += " at " + a[1]
 			}
-			if lg := logLine.FindStringSubmatch(rest); lg != nil {
+			if lg := logLine().FindStringSubmatch(rest); lg != nil {
 				lastLog = strings.TrimSpace(lg[1])
 			}
 		}

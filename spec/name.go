@@ -9,7 +9,6 @@ package spec
 import (
 	"errors"
 	"fmt"
-	"regexp"
 )
 
 // ErrInvalid marks a name or setting the user must fix.
@@ -20,7 +19,20 @@ var ErrInvalid = errors.New("invalid")
 // same limit nixos-container has.
 const MaxNameLength = 11
 
-var namePattern = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`)
+// nameChars reports whether name is a host name label: lower-case letters,
+// digits and hyphens, not starting or ending with a hyphen.
+func nameChars(name string) bool {
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
+		case c == '-' && i > 0 && i < len(name)-1:
+		default:
+			return false
+		}
+	}
+	return name != ""
+}
 
 // CheckName reports whether name can be a container name: a valid host name
 // label, a safe path component, short enough for interface names.
@@ -30,7 +42,7 @@ func CheckName(name string) error {
 		return fmt.Errorf("%w container name: empty", ErrInvalid)
 	case len(name) > MaxNameLength:
 		return fmt.Errorf("%w container name \"%s\": longer than %d characters (host interface names derived from it must fit in 15)", ErrInvalid, printable(name), MaxNameLength)
-	case !namePattern.MatchString(name):
+	case !nameChars(name):
 		return fmt.Errorf("%w container name \"%s\": use lower-case letters, digits and inner hyphens only (it becomes the host name and a directory name)", ErrInvalid, printable(name))
 	}
 	return nil

@@ -157,6 +157,14 @@ func TestCrashMatrix(t *testing.T) {
 	}
 	h.must("destroy", "--force", "crash")
 
+	// A ruleset flushed behind nixlxc's back: starts do not look (LXC fails
+	// without bridges, not without rules), doctor does.
+	sh(t, "nft", "delete", "table", "inet", "nixlxc")
+	h.repairAll("flushed ruleset")
+	if out := sh(t, "nft", "list", "tables"); !strings.Contains(out, "inet nixlxc") {
+		t.Errorf("doctor did not restore nixlxc's table:\n%s", out)
+	}
+
 	// What else a killed process can leave: a host veth of nothing, and a
 	// host network set up without its record.
 	sh(t, "ip", "link", "add", "nh-ghost", "type", "veth", "peer", "name", "ghost-peer")

@@ -1,0 +1,89 @@
+package container
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/nixlxc/nixlxc/lxcapi"
+	"github.com/nixlxc/nixlxc/spec"
+)
+
+// The render key fingerprints what a container's LXC config is made from,
+// so a start can tell, without the database, that the config on disk is
+// still right. Every lease change removes the key; a lost or torn key only
+// means one more render, so it is written without fsync.
+
+func (m *Manager) renderKeyPath(name string) string {
+	return filepath.Join(m.containerDir(name), "config.key")
+}
+
+// renderKey is the fingerprint for rendering rec with settings s now; ""
+// when it cannot be computed (then the config is always rendered).
+func (m *Manager) renderKey(rec *record, s spec.Settings) string {
+	host, err := m.loadHostConfig()
+	if err != nil {
+		return ""
+	}
+	id := binaryID()
+	if id == "" {
+		return ""
+	}
+	h := sha256.New()
+	err = json.NewEncoder(h).Encode(struct {
+		Record     *record
+		Settings   spec.Settings
+		Host       any
+		CgroupV2   bool
+		StateDir   string
+		ProfileDir string
+		Binary     string
+	}{rec, s, host, lxcapi.CgroupV2(), m.stateDir, m.profileDir, id})
+	if err != nil {
+		return ""
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+func (m *Manager) storedRenderKey(name string) string {
+	data, err := os.ReadFile(m.renderKeyPath(name))
+	if err != nil {
+		return ""
+	}
+	return string(data)
+}
+
+func (m *Manager) storeRenderKey(name, key string) {
+	if key != "" {
+		os.WriteFile(m.renderKeyPath(name), []byte(key), 0o600)
+	}
+}
+
+func (m *Manager) forgetRenderKey(name string) {
+	os.Remove(m.renderKeyPath(name))
+}
+
+var (
+	binaryOnce sync.Once
+	binaryIDv  string
+)
+
+// binaryID identifies this nixlxc build: a new one may render differently.
+func binaryID() string {
+	binaryOnce.Do(func() {
+		exe, err := os.Executable()
+		if err != nil {
+			return
+		}
+		st, err := os.Stat(exe)
+		if err != nil {
+			return
+		}
+		binaryIDv = fmt.Sprintf("%s %d %d", exe, st.Size(), st.ModTime().UnixNano())
+	})
+	return binaryIDv
+}

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Runs every benchmark figure of BENCHMARKS.md, as root, inside a private
+# network namespace (the figures make bridges and start containers), and
+# writes CSV reports to bench-results/. Pass figure names to run only some:
+#   bash scripts/bench.sh start network
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup-host.sh
+export PATH=/usr/local/go/bin:$PATH
+# strace counts the processes a start execs (figure 2).
+if ! command -v strace >/dev/null; then
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends strace >/dev/null
+fi
+make -s build
+go build -o bin/bench ./tests/bench
+figures=${*:-all}
+
+echo "== in-process: profile operations (nixlxc vs nix-env)"
+go test -run '^$' -bench . -benchtime 2s ./generations
+
+# shellcheck disable=SC2016
+unshare --net --mount --propagation private -- /bin/sh -c '
+set -e
+mkdir -p /run/nixlxc-test-cgroup
+mount --rbind /sys/fs/cgroup /run/nixlxc-test-cgroup
+mount -t sysfs sysfs /sys
+mount --rbind /run/nixlxc-test-cgroup /sys/fs/cgroup
+ip link set lo up
+exec "$@"' sh bin/bench -nixlxc bin/nixlxc -out bench-results $figures
