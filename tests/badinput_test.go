@@ -97,6 +97,16 @@ func TestBadInput(t *testing.T) {
 	env := h.env
 	h.env = append(append([]string{}, env...), "NIX_PATH=")
 	h.fails(7, []string{"nixpkgs", "was not found in the Nix search path"}, "create", "web", noNixpkgs)
+	assertNothingOf(t, h)
+	// nixcloud's -n passes Nix arguments through (after the positional
+	// arguments, as nixcloud took them), and update reuses them.
+	standin := "-I nixpkgs=" + filepath.Join(repoRoot, "standin-nixpkgs")
+	h.must("create", "web", noNixpkgs, "-n", standin)
+	h.must("update", "web", good)
+	if gens := h.list(); len(gens) != 1 || gens[0].Generation != 2 {
+		t.Errorf("update without -n did not build with create's Nix arguments: %+v", gens)
+	}
+	h.must("destroy", "web")
 	h.env = env
 	assertNothingOf(t, h)
 

@@ -604,6 +604,11 @@ func (b *bench) figLaunch() error {
 				mu.Lock()
 				failed++
 				mu.Unlock()
+				if r1.err != nil {
+					b.rec.note("launch %s failed: %v", name, r1.err)
+				} else {
+					b.rec.note("launch %s failed: %v", name, r2.err)
+				}
 			}
 		})
 		wall := time.Since(start)
