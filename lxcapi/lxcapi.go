@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strings"
 	"time"
@@ -176,52 +175,6 @@ func (r Runtime) InitPID(name string) (int, error) {
 // Stdio are the files an attached command uses.
 type Stdio struct {
 	Stdin, Stdout, Stderr *os.File
-}
-
-// Run runs argv inside the running container with a clean environment and
-// returns its exit status (127 when the command does not exist there).
-func (r Runtime) Run(name string, argv, env []string, cwd string, io Stdio) (int, error) {
-	c, err := r.open(name)
-	if err != nil {
-		return -1, err
-	}
-	defer c.Release()
-	if !c.Running() {
-		return -1, ErrNotRunning
-	}
-	opts := lxc.DefaultAttachOptions
-	opts.ClearEnv = true
-	opts.Env = env
-	opts.Cwd = cwd
-	opts.StdinFd, opts.StdoutFd, opts.StderrFd = io.Stdin.Fd(), io.Stdout.Fd(), io.Stderr.Fd()
-	// go-lxc's RunCommandStatus folds "killed by a signal" into status 0;
-	// waiting ourselves keeps the difference (a shell's 128+signal).
-	//
-	// While the command runs nixlxc stands aside like a shell waiting for a
-	// job: ^C and ^\ from the terminal reach the command by themselves, and
-	// a TERM or HUP sent to nixlxc is passed on to it.
-	sigs := make(chan os.Signal, 4)
-	signal.Notify(sigs, unix.SIGINT, unix.SIGQUIT, unix.SIGTERM, unix.SIGHUP)
-	defer signal.Stop(sigs)
-	pid, err := c.RunCommandNoWait(argv, opts)
-	if err != nil {
-		return -1, fmt.Errorf("liblxc: attaching to %s: %w", name, err)
-	}
-	done := make(chan struct{})
-	defer close(done)
-	go func() {
-		for {
-			select {
-			case s := <-sigs:
-				if s == unix.SIGTERM || s == unix.SIGHUP {
-					unix.Kill(pid, s.(unix.Signal))
-				}
-			case <-done:
-				return
-			}
-		}
-	}()
-	return waitStatus(pid)
 }
 
 func waitStatus(pid int) (int, error) {

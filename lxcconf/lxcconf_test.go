@@ -126,12 +126,12 @@ func TestRenderRefusesInjection(t *testing.T) {
 }
 
 func TestParseExtra(t *testing.T) {
-	good := "# limits\nlxc.cgroup.memory.limit_in_bytes = 1G\n\nlxc.environment = A=b=c\n"
+	good := "# limits\nlxc.cgroup.memory.limit_in_bytes = 1G\n\nlxc.environment = A=b=c\nlxc.mount.entry = /srv srv none bind,create=dir 0 0\nlxc.prlimit.nofile = 4096\nlxc.cgroup2.cpu.weight = 50\n"
 	items, err := ParseExtra(good)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(items) != 2 || items[1] != (Item{"lxc.environment", "A=b=c"}) {
+	if len(items) != 5 || items[1] != (Item{"lxc.environment", "A=b=c"}) {
 		t.Errorf("got %v", items)
 	}
 	for _, bad := range []string{
@@ -142,6 +142,17 @@ func TestParseExtra(t *testing.T) {
 		"not a line",
 		"foo.bar = 1",
 		"lxc.environment = a\x00b",
+		"lxc.console.logfile = /etc/cron.d/pwn",
+		"lxc.namespace.keep = net",
+		"lxc.mount.auto = cgroup:rw:force",
+		"lxc.apparmor.profile = unconfined",
+		"lxc.seccomp.profile = /tmp/x",
+		"lxc.cap.keep = sys_admin",
+		"lxc.hook.pre-start = /bin/sh",
+		"lxc.hook = x",
+		"lxc.ephemeral = 1",
+		"lxc.autodev = 0",
+		"lxc.mount.fstab = /etc/fstab",
 	} {
 		if _, err := ParseExtra(bad); err == nil {
 			t.Errorf("ParseExtra(%q) accepted it", bad)

@@ -65,17 +65,40 @@ func Parse(text string) ([]Item, error) {
 	return items, nil
 }
 
-// ownedPrefixes are keys nixlxc derives from the container's settings. Extra
-// config may not set them: it would silently break what nixlxc promises (the
-// id map, the init, the network from the IPAM) or escape its validation.
-var ownedPrefixes = []string{
-	"lxc.uts.name", "lxc.rootfs.", "lxc.init.", "lxc.idmap",
-	"lxc.net.", "lxc.start.", "lxc.log.", "lxc.include",
+// extraAllowed are the keys a container file's lxcExtraConfig may set: what
+// tunes the container from inside its boundary. Everything else is refused:
+// keys nixlxc derives from the settings (id map, rootfs, init, network,
+// autostart, logs) and keys that would widen the boundary or act on the host
+// as root (hooks, namespaces kept from the host, console or log files on the
+// host, AppArmor, seccomp, capabilities kept, cgroup and proc mounts).
+// A prefix ending in '.' allows the keys below it.
+var extraAllowed = []string{
+	"lxc.environment",
+	"lxc.prlimit.",
+	"lxc.sysctl.",
+	"lxc.cgroup.",
+	"lxc.cgroup2.",
+	"lxc.mount.entry",
+	"lxc.cap.drop",
+	"lxc.signal.",
+	"lxc.tty.max",
+	"lxc.pty.max",
 }
 
-// hostCommandPrefixes are keys that run commands on the host as root: a
-// container file must not be able to do that behind its user's back.
-var hostCommandPrefixes = []string{"lxc.hook.", "lxc.hook"}
+// extraOwned explains the refusal of keys nixlxc sets from the settings.
+var extraOwned = []string{
+	"lxc.uts.name", "lxc.rootfs.", "lxc.init.", "lxc.idmap",
+	"lxc.net.", "lxc.start.", "lxc.log.", "lxc.console.",
+}
+
+func hasKeyPrefix(key string, prefixes []string) bool {
+	for _, p := range prefixes {
+		if key == p || key == strings.TrimSuffix(p, ".") || strings.HasSuffix(p, ".") && strings.HasPrefix(key, p) {
+			return true
+		}
+	}
+	return false
+}
 
 // ParseExtra checks a user's lxcExtraConfig text. Each error names the line.
 func ParseExtra(text string) ([]Item, error) {
@@ -84,15 +107,14 @@ func ParseExtra(text string) ([]Item, error) {
 		return nil, fmt.Errorf("lxcExtraConfig: %w", err)
 	}
 	for _, it := range items {
-		for _, p := range hostCommandPrefixes {
-			if it.Key == p || strings.HasPrefix(it.Key, p) {
-				return nil, fmt.Errorf("lxcExtraConfig: %w: %s would run host commands as root; hooks are not allowed in a container file", ErrInvalid, it.Key)
-			}
-		}
-		for _, p := range ownedPrefixes {
-			if it.Key == strings.TrimSuffix(p, ".") || strings.HasPrefix(it.Key, p) {
-				return nil, fmt.Errorf("lxcExtraConfig: %w: %s is set by nixlxc itself (use the config's own settings)", ErrInvalid, it.Key)
-			}
+		switch {
+		case hasKeyPrefix(it.Key, extraAllowed):
+		case hasKeyPrefix(it.Key, extraOwned):
+			return nil, fmt.Errorf("lxcExtraConfig: %w: %s is set by nixlxc itself (use the config's own settings)", ErrInvalid, it.Key)
+		case strings.HasPrefix(it.Key, "lxc.hook"):
+			return nil, fmt.Errorf("lxcExtraConfig: %w: %s would run host commands as root; hooks are not allowed in a container file", ErrInvalid, it.Key)
+		default:
+			return nil, fmt.Errorf("lxcExtraConfig: %w: %s is not allowed in a container file (allowed: %s)", ErrInvalid, it.Key, strings.Join(extraAllowed, ", "))
 		}
 	}
 	return items, nil

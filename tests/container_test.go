@@ -95,6 +95,20 @@ func TestContainerLifecycle(t *testing.T) {
 	if r := h.nixlxcInput("echo in-$(hostname) $HOME; exit 3\n", "login", "demo"); r.code != 3 || !strings.Contains(r.stdout, "in-demo /root") {
 		t.Errorf("login: %s, want the shell's output and its exit status 3", r)
 	}
+	// The command never gets the user's terminal (TIOCSTI could type into
+	// the host shell): it runs without a controlling terminal...
+	if r := h.nixlxc("run", "demo", "--", "sh", "-c", "exec 3</dev/tty"); r.code == 0 {
+		t.Error("the command inside could open /dev/tty")
+	}
+	// ...and at a terminal it gets a pty of the container's own, relayed:
+	// job control and ^C work inside, the exit status passes through.
+	typed := "sleep 0.5; printf 'tty; sleep 30\\n'; sleep 0.5; printf '\\003'; sleep 0.3; printf 'echo after-int; exit 4\\n'; sleep 1"
+	pty := exec.Command("sh", "-c", "("+typed+") | script -qec '"+binary+" login demo' /dev/null")
+	pty.Env = h.env
+	ptyOut, err := pty.CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 4 || !strings.Contains(string(ptyOut), "/dev/pts/") || !strings.Contains(string(ptyOut), "after-int") {
+		t.Errorf("login at a terminal: %v\n%s", err, ptyOut)
+	}
 	if r := h.nixlxc("run", "demo", "--", "sh", "-c", "kill -9 $$"); r.code != 137 {
 		t.Errorf("a command killed by SIGKILL: %s, want exit 137", r)
 	}

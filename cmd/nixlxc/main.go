@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/nixlxc/nixlxc/container"
+	"github.com/nixlxc/nixlxc/lxcapi"
 	"github.com/nixlxc/nixlxc/lxcconf"
 	"github.com/nixlxc/nixlxc/nixsys"
 )
@@ -28,6 +29,11 @@ const (
 )
 
 func main() {
+	// nixlxc re-executes itself to attach to a container from a session of
+	// its own (see lxcapi.Run).
+	if req := os.Getenv(lxcapi.AttachEnv); req != "" {
+		os.Exit(lxcapi.AttachChild(req))
+	}
 	os.Exit(run(os.Args, os.Stdout, os.Stderr))
 }
 

@@ -1,0 +1,265 @@
+package lxcapi
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"sync"
+
+	lxc "github.com/lxc/go-lxc"
+	"golang.org/x/sys/unix"
+)
+
+// A command run inside a container is untrusted: it must not get hold of the
+// user's terminal, where TIOCSTI would let it type commands into the host
+// shell. So nixlxc never attaches from its own process. It re-executes
+// itself (AttachEnv names what to run) in a session of its own, without a
+// controlling terminal; when the user is at a terminal, the command gets a
+// pty from the container's own devpts instead, which nixlxc relays, as
+// lxc-attach does.
+
+// AttachEnv carries the attach request to the re-executed nixlxc.
+const AttachEnv = "NIXLXC_ATTACH_REQUEST"
+
+type attachRequest struct {
+	Path string   `json:"path"`
+	Name string   `json:"name"`
+	Argv []string `json:"argv"`
+	Env  []string `json:"env"`
+	Cwd  string   `json:"cwd"`
+}
+
+// Run runs argv inside the running container with a clean environment and
+// returns its exit status (127: no such command; 128+N: killed by signal N).
+func (r Runtime) Run(name string, argv, env []string, cwd string, io Stdio) (int, error) {
+	terminal := isTerminal(io.Stdin) && isTerminal(io.Stdout)
+	if terminal {
+		// The command leads a session of its own with the container's pty
+		// as its terminal, so ^C and job control work inside.
+		argv = append([]string{"setsid", "-c"}, argv...)
+	}
+	req, err := json.Marshal(attachRequest{Path: r.Path, Name: name, Argv: argv, Env: env, Cwd: cwd})
+	if err != nil {
+		return -1, err
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return -1, err
+	}
+	cmd := exec.Command(self)
+	cmd.Env = append(os.Environ(), AttachEnv+"="+string(req))
+	cmd.SysProcAttr = &unix.SysProcAttr{Setsid: true}
+
+	if terminal {
+		return r.runOnTerminal(cmd, name, io)
+	}
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = io.Stdin, io.Stdout, io.Stderr
+	return runChild(cmd)
+}
+
+// runChild runs the re-executed nixlxc, passing the signals this one gets
+// (a ^C at the terminal, a TERM) on to it, and so to the command: in its
+// own session, the command is out of reach of the terminal's signals.
+func runChild(cmd *exec.Cmd) (int, error) {
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, unix.SIGINT, unix.SIGQUIT, unix.SIGTERM, unix.SIGHUP)
+	defer signal.Stop(sigs)
+	if err := cmd.Start(); err != nil {
+		return -1, err
+	}
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		for {
+			select {
+			case s := <-sigs:
+				cmd.Process.Signal(s)
+			case <-done:
+				return
+			}
+		}
+	}()
+	err := cmd.Wait()
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		if ws, ok := exit.Sys().(unix.WaitStatus); ok && ws.Signaled() {
+			return 128 + int(ws.Signal()), nil
+		}
+		return exit.ExitCode(), nil
+	}
+	if err != nil {
+		return -1, err
+	}
+	return 0, nil
+}
+
+// runOnTerminal gives the command a pty of the container's own devpts and
+// relays it to the user's terminal, in raw mode, resized along with it.
+func (r Runtime) runOnTerminal(cmd *exec.Cmd, name string, io Stdio) (int, error) {
+	c, err := r.open(name)
+	if err != nil {
+		return -1, err
+	}
+	master, slave, err := containerPty(c)
+	c.Release()
+	if err != nil {
+		return -1, fmt.Errorf("allocating a terminal in %s: %w", name, err)
+	}
+	defer master.Close()
+	copyWinsize(io.Stdin, master)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
+
+	restore, err := makeRaw(io.Stdin)
+	if err != nil {
+		slave.Close()
+		return -1, err
+	}
+	defer restore()
+	winch := make(chan os.Signal, 1)
+	signal.Notify(winch, unix.SIGWINCH)
+	defer signal.Stop(winch)
+	go func() {
+		for range winch {
+			copyWinsize(io.Stdin, master)
+		}
+	}()
+
+	if err := cmd.Start(); err != nil {
+		slave.Close()
+		return -1, err
+	}
+	slave.Close()
+	go copyQuiet(master, io.Stdin)
+	var out sync.WaitGroup
+	out.Add(1)
+	go func() {
+		defer out.Done()
+		copyQuiet(io.Stdout, master)
+	}()
+	status, err := runChildStarted(cmd)
+	out.Wait() // the pty reads EIO once the last holder of its slave is gone
+	return status, err
+}
+
+func runChildStarted(cmd *exec.Cmd) (int, error) {
+	err := cmd.Wait()
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		if ws, ok := exit.Sys().(unix.WaitStatus); ok && ws.Signaled() {
+			return 128 + int(ws.Signal()), nil
+		}
+		return exit.ExitCode(), nil
+	}
+	return 0, err
+}
+
+func copyQuiet(dst io.Writer, src io.Reader) { io.Copy(dst, src) }
+
+// containerPty opens a pty pair in the container's devpts instance, through
+// the devpts descriptor liblxc keeps: a path inside the container could be
+// a symlink the container planted.
+func containerPty(c *lxc.Container) (master, slave *os.File, err error) {
+	devpts, err := c.DevptsFd()
+	if err != nil {
+		return nil, nil, err
+	}
+	defer devpts.Close()
+	mfd, err := unix.Openat(int(devpts.Fd()), "ptmx", unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, nil, fmt.Errorf("opening ptmx: %w", err)
+	}
+	master = os.NewFile(uintptr(mfd), "ptmx")
+	if err := unix.IoctlSetPointerInt(mfd, unix.TIOCSPTLCK, 0); err != nil {
+		master.Close()
+		return nil, nil, fmt.Errorf("unlocking the pty: %w", err)
+	}
+	// TIOCGPTPEER opens the slave from the master itself, with no path.
+	r, _, errno := unix.Syscall(unix.SYS_IOCTL, uintptr(mfd), unix.TIOCGPTPEER, uintptr(unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC))
+	sfd := int(r)
+	if errno != 0 {
+		err = errno
+		master.Close()
+		return nil, nil, fmt.Errorf("opening the pty's slave: %w", err)
+	}
+	return master, os.NewFile(uintptr(sfd), "pty"), nil
+}
+
+func isTerminal(f *os.File) bool {
+	if f == nil {
+		return false
+	}
+	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
+	return err == nil
+}
+
+func copyWinsize(from, to *os.File) {
+	if ws, err := unix.IoctlGetWinsize(int(from.Fd()), unix.TIOCGWINSZ); err == nil {
+		unix.IoctlSetWinsize(int(to.Fd()), unix.TIOCSWINSZ, ws)
+	}
+}
+
+// makeRaw puts the user's terminal in raw mode: every key goes to the
+// container's pty, whose own line discipline does the cooking.
+func makeRaw(f *os.File) (restore func(), err error) {
+	fd := int(f.Fd())
+	old, err := unix.IoctlGetTermios(fd, unix.TCGETS)
+	if err != nil {
+		return nil, err
+	}
+	raw := *old
+	raw.Iflag &^= unix.IGNBRK | unix.BRKINT | unix.PARMRK | unix.ISTRIP | unix.INLCR | unix.IGNCR | unix.ICRNL | unix.IXON
+	raw.Oflag &^= unix.OPOST
+	raw.Lflag &^= unix.ECHO | unix.ECHONL | unix.ICANON | unix.ISIG | unix.IEXTEN
+	raw.Cflag &^= unix.CSIZE | unix.PARENB
+	raw.Cflag |= unix.CS8
+	raw.Cc[unix.VMIN] = 1
+	raw.Cc[unix.VTIME] = 0
+	if err := unix.IoctlSetTermios(fd, unix.TCSETS, &raw); err != nil {
+		return nil, err
+	}
+	return func() { unix.IoctlSetTermios(fd, unix.TCSETS, old) }, nil
+}
+
+// AttachChild is the re-executed nixlxc: it attaches, waits and exits with
+// the command's status. It runs in its own session, so the command never
+// has the user's terminal as its controlling terminal.
+func AttachChild(request string) int {
+	var req attachRequest
+	if err := json.Unmarshal([]byte(request), &req); err != nil {
+		fmt.Fprintln(os.Stderr, "nixlxc: bad attach request:", err)
+		return 1
+	}
+	c, err := lxc.NewContainer(req.Name, req.Path)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "nixlxc: liblxc:", err)
+		return 1
+	}
+	defer c.Release()
+	opts := lxc.DefaultAttachOptions
+	opts.ClearEnv = true
+	opts.Env = req.Env
+	opts.Cwd = req.Cwd
+	opts.StdinFd, opts.StdoutFd, opts.StderrFd = 0, 1, 2
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, unix.SIGINT, unix.SIGQUIT, unix.SIGTERM, unix.SIGHUP)
+	pid, err := c.RunCommandNoWait(req.Argv, opts)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "nixlxc: liblxc: attaching to %s: %v\n", req.Name, err)
+		return 1
+	}
+	go func() {
+		for s := range sigs {
+			unix.Kill(pid, s.(unix.Signal))
+		}
+	}()
+	status, err := waitStatus(pid)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "nixlxc:", err)
+		return 1
+	}
+	return status
+}
