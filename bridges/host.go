@@ -77,6 +77,21 @@ func Setup(c HostConfig, prev *Record) (*Record, error) {
 			struct{ key, value string }{"net/ipv6/conf/all/forwarding", "1"},
 			struct{ key, value string }{"net/ipv6/conf/" + Hostonly + "/forwarding", "0"})
 	}
+	// What an earlier setup changed and this one does not want (IPv6 turned
+	// off, another uplink) goes back to its value from before.
+	wanted := map[string]bool{}
+	for _, s := range sysctls {
+		wanted[s.key] = true
+	}
+	for key, old := range rec.Sysctls {
+		if wanted[key] {
+			continue
+		}
+		if err := writeSysctl(key, old); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return rec, err
+		}
+		delete(rec.Sysctls, key)
+	}
 	for _, s := range sysctls {
 		old, err := readSysctl(s.key)
 		if err != nil {

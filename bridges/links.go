@@ -130,6 +130,32 @@ func Links(prefix string) ([]string, error) {
 	return out, nil
 }
 
+// StaleVeths returns the veths named with one of prefixes whose peer is in
+// this network namespace too: a container's veth has its peer inside the
+// container, and goes away with it, so a veth whose peer never left the
+// host belongs to no container (a start that was killed half-way). A veth
+// of a running container, whoever started it, is never one of them.
+func StaleVeths(prefixes ...string) ([]string, error) {
+	links, err := netlink.LinkList()
+	if err != nil {
+		return nil, fmt.Errorf("netlink: listing links: %w", err)
+	}
+	var out []string
+	for _, l := range links {
+		a := l.Attrs()
+		if l.Type() != "veth" || a.NetNsID >= 0 {
+			continue
+		}
+		for _, p := range prefixes {
+			if len(a.Name) > len(p) && a.Name[:len(p)] == p {
+				out = append(out, a.Name)
+				break
+			}
+		}
+	}
+	return out, nil
+}
+
 // BridgeIPv4 returns the IPv4 addresses (with their prefixes) of a bridge the
 // user manages, to find the subnet a static address belongs to.
 func BridgeIPv4(name string) ([]netip.Prefix, error) {

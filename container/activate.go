@@ -1,7 +1,6 @@
 package container
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -24,7 +23,7 @@ func (m *Manager) activate(ctx context.Context, next *record, prev generations.G
 	if err := m.saveRecord(next); err != nil {
 		return err
 	}
-	if err := m.writeConfig(m.lxcConfig(next, next.Settings, m.networksFromLeases(next, next.Settings))); err != nil {
+	if err := m.writeNetworkedConfig(next, next.Settings); err != nil {
 		return err
 	}
 	state, err := m.lxc.State(name)
@@ -75,9 +74,15 @@ func (m *Manager) activate(ctx context.Context, next *record, prev generations.G
 	return fmt.Errorf("%w: %s: generation %d: %v; generation %d is active", ErrActivate, name, n, problem, active.Number)
 }
 
+// DefaultActivationTimeout bounds a switch-to-configuration: the container
+// runs it, and must not be able to hold a command (and its lock) forever.
+const DefaultActivationTimeout = 15 * time.Minute
+
 // switchSystem runs system's switch-to-configuration inside the container.
 func (m *Manager) switchSystem(ctx context.Context, name, system string) error {
-	status, output, err := m.runCaptured(name, []string{filepath.Join(system, "bin", "switch-to-configuration"), "switch"})
+	ctx, cancel := context.WithTimeout(ctx, DefaultActivationTimeout)
+	defer cancel()
+	status, output, err := m.runCaptured(ctx, name, []string{filepath.Join(system, "bin", "switch-to-configuration"), "switch"})
 	if err != nil {
 		return err
 	}
@@ -144,27 +149,28 @@ func (m *Manager) followActive(ctx context.Context, rec *record, gens []generati
 		active = fallback.Path
 	}
 	cur, _ := m.current(rec.Name)
-	if cur.Path == active {
-		return nil
-	}
-	for i := len(gens) - 1; i >= 0; i-- {
-		if gens[i].Path == active {
-			if err := m.switchProfile(ctx, rec.Name, gens[i].Number); err != nil {
-				return err
+	if cur.Path != active {
+		for i := len(gens) - 1; i >= 0; i-- {
+			if gens[i].Path == active {
+				if err := m.switchProfile(ctx, rec.Name, gens[i].Number); err != nil {
+					return err
+				}
+				break
 			}
-			rec.Settings = generationSettings(active, rec.Settings)
-			if err := m.saveRecord(rec); err != nil {
-				return err
-			}
-			return m.writeConfig(m.lxcConfig(rec, rec.Settings, m.networksFromLeases(rec, rec.Settings)))
 		}
 	}
-	return nil
+	// Whatever was recorded for the generation that failed, the record and
+	// the LXC config now describe the one that is active.
+	rec.Settings = generationSettings(active, rec.Settings)
+	if err := m.saveRecord(rec); err != nil {
+		return err
+	}
+	return m.writeNetworkedConfig(rec, rec.Settings)
 }
 
 // runCaptured runs argv in the container, showing its output to the user
-// and returning it too.
-func (m *Manager) runCaptured(name string, argv []string) (int, string, error) {
+// and returning its last lines too.
+func (m *Manager) runCaptured(ctx context.Context, name string, argv []string) (int, string, error) {
 	r, w, err := os.Pipe()
 	if err != nil {
 		return -1, "", err
@@ -174,13 +180,13 @@ func (m *Manager) runCaptured(name string, argv []string) (int, string, error) {
 		return -1, "", err
 	}
 	defer devnull.Close()
-	var buf bytes.Buffer
+	buf := &tailBuffer{max: 64 << 10}
 	done := make(chan struct{})
 	go func() {
-		io.Copy(io.MultiWriter(&buf, m.out), r)
+		io.Copy(io.MultiWriter(buf, m.out), r)
 		close(done)
 	}()
-	status, err := m.lxc.Run(name, argv, env(), "/", Stdio{Stdin: devnull, Stdout: w, Stderr: w})
+	status, err := m.lxc.Run(ctx, name, argv, env(), "/", Stdio{Stdin: devnull, Stdout: w, Stderr: w})
 	w.Close()
 	// A process the command left running may hold the pipe open: do not
 	// wait for its end of file for long.
@@ -193,9 +199,24 @@ func (m *Manager) runCaptured(name string, argv []string) (int, string, error) {
 	return status, buf.String(), err
 }
 
+// tailBuffer keeps the last max bytes written: the container decides how
+// much it prints.
+type tailBuffer struct {
+	max int
+	b   []byte
+}
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	t.b = append(t.b, p...)
+	if len(t.b) > t.max {
+		t.b = append([]byte{}, t.b[len(t.b)-t.max:]...)
+	}
+	return len(p), nil
+}
+
+func (t *tailBuffer) String() string { return string(t.b) }
+
 func lastLine(s string) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
 	return oneLine(lines[len(lines)-1])
 }
-
-func errorsIs(err, target error) bool { return errors.Is(err, target) }

@@ -2,6 +2,7 @@ package container
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -157,8 +158,11 @@ func (m *Manager) autostartOne(ctx context.Context, mb member, o AutostartOption
 				outcome = "running"
 				return nil
 			}
+			if state != lxcapi.Stopped {
+				return fmt.Errorf("%w: %s is %s", ErrRunning, mb.name, state)
+			}
 			err = m.start(ctx, rec, o.BootTimeout)
-			if err != nil {
+			if err != nil && !errors.Is(err, ErrRunning) {
 				// A half-booted container is stopped before the next try.
 				m.lxc.Kill(mb.name)
 			}

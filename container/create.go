@@ -11,7 +11,6 @@ import (
 	"github.com/nixlxc/nixlxc/faultpoint"
 	"github.com/nixlxc/nixlxc/generations"
 	"github.com/nixlxc/nixlxc/ipam"
-	"github.com/nixlxc/nixlxc/lxcapi"
 	"github.com/nixlxc/nixlxc/revert"
 	"github.com/nixlxc/nixlxc/spec"
 )
@@ -40,6 +39,15 @@ func (m *Manager) Create(ctx context.Context, name, file string, o CreateOptions
 		}
 		if _, err := os.Lstat(m.containerDir(name)); err == nil {
 			return fmt.Errorf("%w: %s has leftovers of an interrupted command in %s (run nixlxc doctor --repair)", ErrExists, name, m.containerDir(name))
+		}
+		// The profile directory is nixos-container's layout too: never take
+		// over a profile nixlxc did not make.
+		profDir := filepath.Dir(m.profile(name).Path)
+		if _, err := os.Lstat(profDir); err == nil {
+			if m.ownsProfile(name) {
+				return fmt.Errorf("%w: %s has leftovers of an interrupted command in %s (run nixlxc doctor --repair)", ErrExists, name, profDir)
+			}
+			return fmt.Errorf("%w: the profile %s exists and is not nixlxc's (a nixos-container named %s?)", ErrExists, profDir, name)
 		}
 		settings, err := m.readSettings(ctx, name, file)
 		if err != nil {
@@ -78,24 +86,29 @@ func (m *Manager) Create(ctx context.Context, name, file string, o CreateOptions
 		}
 		r.Add(undoNet)
 		faultpoint.Hit("create:leased")
-		system, err := m.build(ctx, rec, file, settings, ip)
+		system, done, err := m.build(ctx, rec, file, settings, ip)
 		if err != nil {
 			return err
 		}
+		defer done()
 		faultpoint.Hit("create:built")
 		prof := m.profile(name)
+		if err := m.claimProfile(name); err != nil {
+			return err
+		}
 		r.Add(func() { prof.RemoveAll() })
 		gen, _, err := m.addGeneration(ctx, name, system)
 		if err != nil {
 			return err
 		}
+		done()
 		faultpoint.Hit("create:generation")
 
 		if err := makeRootfs(m.rootfs(name), m.runDir(name), int(rec.IDMapBase)); err != nil {
 			return err
 		}
 		faultpoint.Hit("create:rootfs")
-		if err := m.writeConfig(m.lxcConfig(rec, settings, m.networksFromLeases(rec, settings))); err != nil {
+		if err := m.writeNetworkedConfig(rec, settings); err != nil {
 			return err
 		}
 		faultpoint.Hit("create:config")
@@ -147,28 +160,47 @@ func (m *Manager) readSettings(ctx context.Context, name, file string) (spec.Set
 	if err != nil {
 		return s, fmt.Errorf("%s: %w", file, err)
 	}
-	for _, it := range s.Extra() {
-		if !lxcapi.SupportedKey(it.Key) {
-			return s, fmt.Errorf("%w lxcExtraConfig: liblxc %s does not know the key %s", ErrInvalid, lxcapi.Version(), it.Key)
-		}
-	}
 	if fileName != "" && fileName != name {
 		m.printf("note: %s names the container %q; the command line's %q is used\n", filepath.Base(file), fileName, name)
 	}
 	return s, nil
 }
 
-// build runs nix-build for the container; ip is its hostonly address.
-func (m *Manager) build(ctx context.Context, rec *record, file string, s spec.Settings, ip string) (string, error) {
+// build runs nix-build for the container; ip is its hostonly address. The
+// result stays a GC root until done is called, which the caller does once
+// the system is a generation (calling it again does nothing).
+func (m *Manager) build(ctx context.Context, rec *record, file string, s spec.Settings, ip string) (system string, done func(), err error) {
 	m.printf("building the system of %s from %s\n", rec.Name, file)
 	link := filepath.Join(m.tmpDir(), fmt.Sprintf("build-%s-%d", rec.Name, os.Getpid()))
-	// nix-build registered the link as an indirect GC root; once the system
-	// is a generation (or the build failed) both go.
-	defer func() {
+	// nix-build registers the link as an indirect GC root.
+	done = func() {
 		os.Remove(link)
 		os.Remove(filepath.Join(m.gcRootDir, generations.GCRootName(link)))
-	}()
-	return m.nix.BuildSystem(ctx, buildRequest(rec.Name, file, ip, s, m.nameservers(s), link))
+	}
+	system, err = m.nix.BuildSystem(ctx, buildRequest(rec.Name, file, ip, s, m.nameservers(s), link))
+	if err != nil {
+		done()
+		return "", func() {}, err
+	}
+	return system, done, nil
+}
+
+// profileMarker marks a profile directory as nixlxc's: the directory is
+// the layout nixos-container uses too, and nixlxc must never remove or
+// extend a profile it did not make.
+const profileMarker = ".nixlxc"
+
+func (m *Manager) claimProfile(name string) error {
+	dir := filepath.Dir(m.profile(name).Path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, profileMarker), []byte("made by nixlxc for container "+name+"\n"), 0o644)
+}
+
+func (m *Manager) ownsProfile(name string) bool {
+	_, err := os.Stat(filepath.Join(filepath.Dir(m.profile(name).Path), profileMarker))
+	return err == nil
 }
 
 // addGeneration makes system the profile's current generation, under the

@@ -30,7 +30,11 @@ func (m *Manager) Destroy(ctx context.Context, name string, force bool) error {
 	}
 	rec, err := m.loadRecord(name)
 	if err != nil {
-		l.Release()
+		if m.exists(name) {
+			l.Release()
+		} else {
+			l.ReleaseAndRemove()
+		}
 		return err
 	}
 	state, err := m.lxc.State(name)
@@ -70,8 +74,10 @@ func (m *Manager) Destroy(ctx context.Context, name string, force bool) error {
 
 // removeLeftovers removes everything of a container, the record last.
 func (m *Manager) removeLeftovers(name string) error {
-	if err := m.profile(name).RemoveAll(); err != nil {
-		return err
+	if m.ownsProfile(name) {
+		if err := m.profile(name).RemoveAll(); err != nil {
+			return err
+		}
 	}
 	faultpoint.Hit("destroy:profile")
 	if err := m.releaseNetwork(name); err != nil {

@@ -3,6 +3,7 @@ package container
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"sort"
@@ -13,6 +14,7 @@ import (
 	"github.com/nixlxc/nixlxc/generations"
 	"github.com/nixlxc/nixlxc/ipam"
 	"github.com/nixlxc/nixlxc/lock"
+	"github.com/nixlxc/nixlxc/lxcconf"
 	"github.com/nixlxc/nixlxc/spec"
 	"golang.org/x/sys/unix"
 )
@@ -134,6 +136,9 @@ func (d *doctor) leftoverProfiles() {
 		if _, err := os.Stat(d.m.containerDir(name)); err == nil {
 			continue // removed with its directory above
 		}
+		if !d.m.ownsProfile(name) {
+			continue // not nixlxc's: a nixos-container's, say
+		}
 		d.fix(fmt.Sprintf("%s: Nix profile of a container that does not exist", name), func() error {
 			return d.withIdle(name, func() error {
 				if d.m.exists(name) {
@@ -238,34 +243,12 @@ func (d *doctor) missingLeases() {
 	}
 }
 
-// leaseAgain takes a container's leases again: its id range where the record
-// says it is, its addresses from its current settings.
+// leaseAgain takes a container's leases again: its id range where the
+// record says it is, its addresses and MACs at the numbers its rendered LXC
+// config uses (its system may have been built with that address), and what
+// is still missing from its current settings.
 func (m *Manager) leaseAgain(rec *record) error {
 	db, err := m.db()
-	if err != nil {
-		return err
-	}
-	err = db.Update(context.Background(), func(tx *ipam.Tx) error {
-		if rec.SharedIDMap {
-			return m.leaseIDs(tx, rec)
-		}
-		if _, ok, err := tx.Lease(rec.Name, purposeIDMap); err != nil || ok {
-			return err
-		}
-		uids, gids, err := readSubIDs()
-		if err != nil {
-			return err
-		}
-		start, pool, err := ipam.IDPoolFor(uids, gids)
-		if err != nil {
-			return err
-		}
-		num := (int64(rec.IDMapBase) - start) / ipam.IDRangeSize
-		if err := tx.Reserve(pool, num, rec.Name, purposeIDMap); err != nil {
-			return fmt.Errorf("its id range %d: %w", rec.IDMapBase, err)
-		}
-		return nil
-	})
 	if err != nil {
 		return err
 	}
@@ -273,30 +256,141 @@ func (m *Manager) leaseAgain(rec *record) error {
 	if system, err := m.currentSystem(rec.Name); err == nil {
 		settings = generationSettings(system, rec.Settings)
 	}
+	err = db.Update(context.Background(), func(tx *ipam.Tx) error {
+		if rec.SharedIDMap {
+			if err := m.leaseIDs(tx, rec); err != nil {
+				return err
+			}
+		} else if _, ok, err := tx.Lease(rec.Name, purposeIDMap); err != nil {
+			return err
+		} else if !ok {
+			uids, gids, err := readSubIDs()
+			if err != nil {
+				return err
+			}
+			start, pool, err := ipam.IDPoolFor(uids, gids)
+			if err != nil {
+				return err
+			}
+			num := (int64(rec.IDMapBase) - start) / ipam.IDRangeSize
+			if err := tx.Reserve(pool, num, rec.Name, purposeIDMap); err != nil {
+				return fmt.Errorf("its id range %d: %w", rec.IDMapBase, err)
+			}
+		}
+		return m.reserveFromConfig(tx, rec, settings)
+	})
+	if err != nil {
+		return err
+	}
 	_, _, err = m.leaseNetwork(context.Background(), rec, settings)
 	return err
 }
 
-// leftoverVeths: host veths named after containers that do not run.
-func (d *doctor) leftoverVeths() {
-	active := d.m.lxc.Active()
-	for _, prefix := range []string{bridges.HostonlyVethPrefix, bridges.BridgeVethPrefix, bridges.InternetVethPrefix} {
-		links, _ := bridges.Links(prefix)
-		for _, link := range links {
-			name := strings.TrimPrefix(link, prefix)
-			if spec.CheckName(name) != nil || active[name] || d.busy(name) {
+// reserveFromConfig reserves the addresses and MACs the container's LXC
+// config names, for the purposes it holds no lease for.
+func (m *Manager) reserveFromConfig(tx *ipam.Tx, rec *record, s spec.Settings) error {
+	text, err := os.ReadFile(m.configPath(rec.Name))
+	if err != nil {
+		return nil // nothing rendered yet: leaseNetwork picks numbers
+	}
+	items, err := lxcconf.Parse(string(text))
+	if err != nil {
+		return nil
+	}
+	nets := map[string]map[string]string{} // lxc.net.N -> key -> value
+	for _, it := range items {
+		rest, ok := strings.CutPrefix(it.Key, "lxc.net.")
+		if !ok {
+			continue
+		}
+		n, key, ok := strings.Cut(rest, ".")
+		if !ok {
+			continue
+		}
+		if nets[n] == nil {
+			nets[n] = map[string]string{}
+		}
+		nets[n][key] = it.Value
+	}
+	host, _ := m.loadHostConfig()
+	reserve := func(pool ipam.Pool, num int64, purpose string) error {
+		if _, ok, err := tx.Lease(rec.Name, purpose); err != nil || ok {
+			return err
+		}
+		if err := tx.Reserve(pool, num, rec.Name, purpose); err != nil {
+			return fmt.Errorf("%s %d of %s: %w", purpose, num, pool.Name, err)
+		}
+		return nil
+	}
+	for _, n := range nets {
+		var addrPurpose, macPurpose string
+		var sub ipam.Subnet
+		switch n["name"] {
+		case "hostonly":
+			addrPurpose, macPurpose = purposeHostonly, purposeHostonlyMAC
+			if sub, err = m.hostonlySubnet(s.Network); err != nil {
 				continue
 			}
-			link := link
-			d.fix(fmt.Sprintf("host veth %s of a container that is not running", link), func() error {
-				return d.withIdle(name, func() error {
-					if d.m.lxc.Active()[name] {
-						return nil
-					}
-					return bridges.DeleteLink(link)
-				})
-			})
+		case "internet":
+			addrPurpose, macPurpose = purposeInternet, purposeInternetMAC
+			sub = ipam.Subnet{Name: poolName(bridges.Internet, bridges.InternetSubnet), Prefix: bridges.InternetSubnet, Host: bridges.InternetHost}
+		default:
+			continue
 		}
+		if f := strings.Fields(n["ipv4.address"]); len(f) > 0 {
+			if p, err := netip.ParsePrefix(f[0]); err == nil {
+				if num, err := sub.Num(p.Addr()); err == nil {
+					if err := reserve(sub.Pool(), num, addrPurpose); err != nil {
+						return err
+					}
+				}
+			}
+		}
+		if mac, ok := macNumber(n["hwaddr"]); ok {
+			if err := reserve(ipam.MACPool, mac, macPurpose); err != nil {
+				return err
+			}
+		}
+		if v6 := n["ipv6.address"]; v6 != "" && n["name"] == "internet" && host.IPv6.Enable {
+			prefix, _ := host.IPv6.PrefixValue()
+			s6 := ipam.Subnet{Name: poolName(bridges.Internet, prefix), Prefix: prefix, Host: host.IPv6.HostAddress()}
+			if p, err := netip.ParsePrefix(v6); err == nil {
+				if num, err := s6.Num(p.Addr()); err == nil {
+					if err := reserve(s6.Pool(), num, purposeInternet6); err != nil {
+						return err
+					}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// macNumber is the MAC pool number of an address nixlxc gave out.
+func macNumber(mac string) (int64, bool) {
+	rest, ok := strings.CutPrefix(strings.ToLower(mac), "02:6e:6c:")
+	if !ok {
+		return 0, false
+	}
+	var b [3]byte
+	if _, err := fmt.Sscanf(rest, "%02x:%02x:%02x", &b[0], &b[1], &b[2]); err != nil {
+		return 0, false
+	}
+	return int64(b[0])<<16 | int64(b[1])<<8 | int64(b[2]), true
+}
+
+// leftoverVeths: host veths of no container: nixlxc's names, with their
+// peer still on the host (see bridges.StaleVeths).
+func (d *doctor) leftoverVeths() {
+	stale, err := bridges.StaleVeths(bridges.HostonlyVethPrefix, bridges.BridgeVethPrefix, bridges.InternetVethPrefix)
+	if err != nil {
+		return
+	}
+	for _, link := range stale {
+		link := link
+		d.fix(fmt.Sprintf("host veth %s of no container", link), func() error {
+			return bridges.DeleteLink(link)
+		})
 	}
 }
 
@@ -400,9 +494,12 @@ func (d *doctor) hostNetwork() {
 	})
 }
 
-// interrupted: containers whose destroy was interrupted, and containers
-// without a current generation.
+// interrupted: containers whose destroy was interrupted, containers
+// without a current generation, and running containers whose profile says
+// another system than the one they run (an update killed between making
+// the generation and activating it).
 func (d *doctor) interrupted() {
+	active := d.m.lxc.Active()
 	for name := range d.exists {
 		rec, err := d.m.loadRecord(name)
 		if err != nil {
@@ -412,8 +509,32 @@ func (d *doctor) interrupted() {
 			d.advise(fmt.Sprintf("%s: its destroy was interrupted", name), "run nixlxc destroy "+name)
 			continue
 		}
-		if _, err := d.m.currentSystem(name); err != nil {
+		current, err := d.m.currentSystem(name)
+		if err != nil {
 			d.advise(fmt.Sprintf("%s: its profile has no current generation", name), "nixlxc switch-generation "+name+" N, or destroy it")
+			continue
 		}
+		if !active[name] || d.busy(name) {
+			continue
+		}
+		running, err := readReport(filepath.Join(d.m.runDir(name), "current"))
+		if err != nil || running == current {
+			continue
+		}
+		gens, _ := d.m.profile(name).List()
+		known := false
+		for _, g := range gens {
+			known = known || g.Path == running
+		}
+		if !known {
+			d.advise(fmt.Sprintf("%s: it runs %s, which no generation holds", name, running), "nixlxc update "+name+" with its file, or restart it")
+			continue
+		}
+		d.fix(fmt.Sprintf("%s: its profile points at %s, but it runs %s", name, current, running), func() error {
+			return d.withIdle(name, func() error {
+				cur, _ := d.m.current(name)
+				return d.m.followActive(d.ctx, rec, gens, cur)
+			})
+		})
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nixlxc/nixlxc/bridges"
@@ -68,8 +69,10 @@ type Manager struct {
 	lxc        lxcapi.Runtime
 	out        io.Writer
 	tracer     io.Writer
-	leases     *ipam.DB // opened on first use
-	host       *bridges.HostConfig
+	// Opened or read on first use, by goroutines too (autostart).
+	mu     sync.Mutex
+	leases *ipam.DB
+	host   *bridges.HostConfig
 }
 
 // New returns a Manager, creating its state directories.
@@ -162,8 +165,15 @@ func (m *Manager) withLock(ctx context.Context, name string, fn func() error) er
 	if err != nil {
 		return err
 	}
-	defer l.Release()
-	return fn()
+	err = fn()
+	// A command on a name that is no container (a typo, a failed create)
+	// leaves no lock file behind.
+	if m.exists(name) {
+		l.Release()
+	} else {
+		l.ReleaseAndRemove()
+	}
+	return err
 }
 
 // notFound is the error for a name that is not a container.

@@ -31,6 +31,8 @@ const (
 
 // db opens the lease database once per Manager.
 func (m *Manager) db() (*ipam.DB, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	if m.leases != nil {
 		return m.leases, nil
 	}
@@ -44,6 +46,8 @@ func (m *Manager) db() (*ipam.DB, error) {
 
 // Close releases the Manager's database.
 func (m *Manager) Close() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	if m.leases != nil {
 		return m.leases.Close()
 	}
@@ -139,6 +143,9 @@ func (m *Manager) leaseNetwork(ctx context.Context, rec *record, s spec.Settings
 		return "", noop, err
 	}
 
+	// Forgotten before and after: a crash in between must not leave a key
+	// that says the config on disk matches leases that changed.
+	m.forgetRenderKey(rec.Name)
 	var before []ipam.Lease
 	var ip netip.Addr
 	err = d.Update(ctx, func(tx *ipam.Tx) error {
@@ -146,6 +153,20 @@ func (m *Manager) leaseNetwork(ctx context.Context, rec *record, s spec.Settings
 			return err
 		}
 		if static >= 0 {
+			// A bridge the user manages may carry several subnets (pools);
+			// an address is one container's whichever prefix it came with.
+			if !spec.IsNixlxcBridge(s.Network.Bridge) {
+				others, err := tx.LeasesInPools(s.Network.Bridge + "|")
+				if err != nil {
+					return err
+				}
+				for _, l := range others {
+					if _, p, ok := parsePool(l.Pool); ok && l.Container != rec.Name && l.Container != ipam.HostHolder &&
+						(ipam.Subnet{Prefix: p}).Addr(l.Num) == sub.Addr(static) {
+						return fmt.Errorf("%w network.ip %s: already used by container %s", ErrInvalid, sub.Addr(static), l.Container)
+					}
+				}
+			}
 			if err := tx.Reserve(sub.Pool(), static, rec.Name, purposeHostonly); err != nil {
 				var taken *ipam.TakenError
 				if errors.As(err, &taken) {
@@ -270,15 +291,25 @@ func (m *Manager) addresses(name string, leases []ipam.Lease) Addresses {
 	return a
 }
 
+// writeNetworkedConfig renders the container's config with the interfaces
+// its leases give it.
+func (m *Manager) writeNetworkedConfig(rec *record, s spec.Settings) error {
+	nets, err := m.networksFromLeases(rec, s)
+	if err != nil {
+		return err
+	}
+	return m.writeConfig(m.lxcConfig(rec, s, nets))
+}
+
 // networksFromLeases is the container's interfaces for its LXC config.
-func (m *Manager) networksFromLeases(rec *record, s spec.Settings) []lxcconf.Network {
+func (m *Manager) networksFromLeases(rec *record, s spec.Settings) ([]lxcconf.Network, error) {
 	d, err := m.db()
 	if err != nil {
-		return nil
+		return nil, err
 	}
 	leases, err := d.Leases(context.Background(), rec.Name)
 	if err != nil {
-		return nil
+		return nil, fmt.Errorf("reading the leases of %s: %w", rec.Name, err)
 	}
 	a := m.addresses(rec.Name, leases)
 	var nets []lxcconf.Network
@@ -301,7 +332,7 @@ func (m *Manager) networksFromLeases(rec *record, s spec.Settings) []lxcconf.Net
 		}
 		nets = append(nets, n)
 	}
-	return nets
+	return nets, nil
 }
 
 // prepareNetwork gets the host ready for the container to start: the
@@ -327,7 +358,7 @@ func (m *Manager) prepareNetwork(ctx context.Context, rec *record, s spec.Settin
 	if err := m.removeVeths(rec.Name); err != nil {
 		return nil, err
 	}
-	return m.networksFromLeases(rec, s), nil
+	return m.networksFromLeases(rec, s)
 }
 
 // leasesMatch reports whether the container holds exactly the leases its
@@ -467,12 +498,14 @@ func (m *Manager) hostLockPath() string   { return filepath.Join(m.locksDir(), "
 func (m *Manager) hostRecordPath() string { return filepath.Join(m.stateDir, "host-network.json") }
 
 func (m *Manager) loadHostConfig() (bridges.HostConfig, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	if m.host != nil {
 		return *m.host, nil
 	}
 	c, err := bridges.LoadHostConfig(m.hostConfig)
 	if err != nil {
-		return c, fmt.Errorf("%w: %v", ErrInvalid, err)
+		return c, err
 	}
 	m.host = &c
 	return c, nil

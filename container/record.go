@@ -80,17 +80,25 @@ func (m *Manager) exists(name string) bool {
 	return err == nil
 }
 
-// generationSettings returns the settings a system was built with, or the
-// record's when the system carries none.
-func generationSettings(system string, fallback spec.Settings) spec.Settings {
+// systemSettings returns the settings a system was built with, or the
+// record's when the system carries none (nix-env made it from a system
+// nixlxc did not build). Settings that fail their checks are an error.
+func systemSettings(system string, fallback spec.Settings) (spec.Settings, error) {
 	data, err := os.ReadFile(filepath.Join(system, "nixlxc.json"))
 	if err != nil {
-		return fallback
+		return fallback, nil
 	}
 	s, err := spec.ParseRecorded(data)
 	if err != nil {
-		return fallback
+		return fallback, fmt.Errorf("%s/nixlxc.json: %w", system, err)
 	}
+	return s, nil
+}
+
+// generationSettings is systemSettings for reports, where the record's
+// settings stand in for invalid ones.
+func generationSettings(system string, fallback spec.Settings) spec.Settings {
+	s, _ := systemSettings(system, fallback)
 	return s
 }
 
@@ -141,11 +149,6 @@ func (m *Manager) writeConfig(c lxcconf.Config) error {
 	text, err := c.Render()
 	if err != nil {
 		return err
-	}
-	for _, it := range c.Extra {
-		if !lxcapi.SupportedKey(it.Key) {
-			return fmt.Errorf("%w lxcExtraConfig: liblxc %s does not know the key %s", ErrInvalid, lxcapi.Version(), it.Key)
-		}
 	}
 	// Unchanged (the usual case at a start): no write, no fsync.
 	if old, err := os.ReadFile(m.configPath(c.Name)); err == nil && bytes.Equal(old, text) {

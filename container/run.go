@@ -23,12 +23,12 @@ func (m *Manager) Run(ctx context.Context, name string, argv []string, io Stdio)
 	if err := m.requireRunning(name); err != nil {
 		return -1, err
 	}
-	return m.lxc.Run(name, argv, env(termEnv()...), "/", io)
+	return m.lxc.Run(ctx, name, argv, env(termEnv()...), "/", io)
 }
 
 // loginScript starts root's login shell as the container's own /etc/passwd
 // names it, as lxc-attach does; a fixed script, no user data in it.
-const loginScript = `shell=$(awk -F: '$1 == "root" { print $7 }' /etc/passwd 2>/dev/null); exec "${shell:-/bin/sh}" -l`
+const loginScript = `shell=$(awk -F: '$1 == "root" { print $7 }' /etc/passwd 2>/dev/null); SHELL=${shell:-/bin/sh}; export SHELL; exec "$SHELL" -l`
 
 // Login runs an interactive root login shell and returns its exit status.
 func (m *Manager) Login(ctx context.Context, name string, io Stdio) (int, error) {
@@ -38,7 +38,7 @@ func (m *Manager) Login(ctx context.Context, name string, io Stdio) (int, error)
 	if err := m.requireRunning(name); err != nil {
 		return -1, err
 	}
-	return m.lxc.Run(name, []string{"/bin/sh", "-c", loginScript}, env(termEnv()...), "/root", io)
+	return m.lxc.Run(ctx, name, []string{"/bin/sh", "-c", loginScript}, env(termEnv()...), "/root", io)
 }
 
 func (m *Manager) requireRunning(name string) error {

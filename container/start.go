@@ -40,9 +40,13 @@ func (m *Manager) Start(ctx context.Context, name string, o StartOptions) error 
 			return err
 		}
 		defer h.Close()
-		if h.State() == lxcapi.Running {
+		switch state := h.State(); state {
+		case lxcapi.Stopped:
+		case lxcapi.Running:
 			m.printf("%s is already running\n", name)
 			return nil
+		default:
+			return fmt.Errorf("%w: %s is %s; it can be started only when STOPPED", ErrRunning, name, state)
 		}
 		if err := m.launch(ctx, rec, h); err != nil {
 			return err
@@ -61,6 +65,9 @@ func (m *Manager) start(ctx context.Context, rec *record, timeout time.Duration)
 		return err
 	}
 	defer h.Close()
+	if state := h.State(); state != lxcapi.Stopped {
+		return fmt.Errorf("%w: %s is %s; it can be started only when STOPPED", ErrRunning, rec.Name, state)
+	}
 	if err := m.launch(ctx, rec, h); err != nil {
 		return err
 	}
@@ -74,7 +81,10 @@ func (m *Manager) launch(ctx context.Context, rec *record, h *lxcapi.Handle) err
 	if err != nil {
 		return err
 	}
-	settings := generationSettings(system, rec.Settings)
+	settings, err := systemSettings(system, rec.Settings)
+	if err != nil {
+		return err
+	}
 	if err := clearDir(m.runDir(name)); err != nil {
 		return err
 	}
@@ -145,10 +155,18 @@ func (m *Manager) waitBooted(ctx context.Context, name string, timeout time.Dura
 
 // consoleTail is the last line the container's console printed.
 func (m *Manager) consoleTail(name string) string {
-	data, err := os.ReadFile(m.consolePath(name))
+	f, err := os.Open(m.consolePath(name))
 	if err != nil {
 		return "no console output"
 	}
+	defer f.Close()
+	// The container writes the log: read only its end.
+	if st, err := f.Stat(); err == nil && st.Size() > maxReport {
+		f.Seek(st.Size()-maxReport, 0)
+	}
+	data := make([]byte, maxReport)
+	n, _ := f.Read(data)
+	data = data[:n]
 	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
 	last := strings.TrimSpace(lines[len(lines)-1])
 	if last == "" {

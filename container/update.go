@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/nixlxc/nixlxc/faultpoint"
 	"github.com/nixlxc/nixlxc/generations"
 	"github.com/nixlxc/nixlxc/lxcapi"
 	"github.com/nixlxc/nixlxc/revert"
+	"github.com/nixlxc/nixlxc/spec"
 )
 
 // DefaultHealthTimeout bounds how long update --auto-rollback waits for the
@@ -38,7 +40,7 @@ func (m *Manager) Update(ctx context.Context, name, file string, o UpdateOptions
 		if err != nil {
 			return err
 		}
-		if len(m.nix.Args) == 0 {
+		if m.nix.Args == nil {
 			// The Nix arguments of the last build stay in force until given
 			// anew, so `update NAME FILE` builds against the same nixpkgs.
 			m.nix.Args = rec.NixArgs
@@ -52,6 +54,9 @@ func (m *Manager) Update(ctx context.Context, name, file string, o UpdateOptions
 			return err
 		}
 
+		if err := m.checkNetworkChange(name, rec.Settings, settings); err != nil {
+			return err
+		}
 		r := revert.New()
 		defer r.Fail()
 		next := *rec
@@ -62,15 +67,17 @@ func (m *Manager) Update(ctx context.Context, name, file string, o UpdateOptions
 		}
 		r.Add(undoNet)
 		faultpoint.Hit("update:leased")
-		system, err := m.build(ctx, &next, file, settings, ip)
+		system, done, err := m.build(ctx, &next, file, settings, ip)
 		if err != nil {
 			return err
 		}
+		defer done()
 		faultpoint.Hit("update:built")
 		gen, created, err := m.addGeneration(ctx, name, system)
 		if err != nil {
 			return err
 		}
+		done()
 		faultpoint.Hit("update:generation")
 		if gen.Number == prev.Number && m.activeSystem(name) == gen.Path {
 			r.Success()
@@ -98,7 +105,7 @@ func (m *Manager) Rollback(ctx context.Context, name string) error {
 		}
 		prev, err := generations.Previous(gens)
 		if err != nil {
-			return fmt.Errorf("%w: %s: %v", ErrNoGeneration, name, err)
+			return fmt.Errorf("%s: %w", name, err)
 		}
 		return m.switchTo(ctx, rec, prev.Number)
 	})
@@ -144,7 +151,12 @@ func (m *Manager) switchTo(ctx context.Context, rec *record, n int) error {
 		return nil
 	}
 	next := *rec
-	next.Settings = generationSettings(target.Path, rec.Settings)
+	if next.Settings, err = systemSettings(target.Path, rec.Settings); err != nil {
+		return err
+	}
+	if err := m.checkNetworkChange(rec.Name, rec.Settings, next.Settings); err != nil {
+		return err
+	}
 	if _, _, err := m.leaseNetwork(ctx, &next, next.Settings); err != nil {
 		return err
 	}
@@ -152,6 +164,35 @@ func (m *Manager) switchTo(ctx context.Context, rec *record, n int) error {
 		return err
 	}
 	return m.activate(ctx, &next, prev, n, UpdateOptions{})
+}
+
+// checkNetworkChange refuses to change a running container's network
+// settings: its interfaces keep their addresses until it restarts, and
+// freeing them now would let another container take them.
+func (m *Manager) checkNetworkChange(name string, from, to spec.Settings) error {
+	if from.Network == to.Network {
+		return nil
+	}
+	if state, err := m.lxc.State(name); err != nil || state == lxcapi.Stopped {
+		return err
+	}
+	return fmt.Errorf("%w: %s: the network settings change (%s to %s), which needs a restart: stop it first", ErrRunning, name, describeNetwork(from.Network), describeNetwork(to.Network))
+}
+
+func describeNetwork(n spec.Network) string {
+	var parts []string
+	if n.Bridge != "" {
+		parts = append(parts, "bridge "+n.Bridge)
+	}
+	if n.IP != "" {
+		parts = append(parts, "ip "+n.IP)
+	} else {
+		parts = append(parts, "automatic ip")
+	}
+	if n.EnableNat {
+		parts = append(parts, "NAT")
+	}
+	return strings.Join(parts, ", ")
 }
 
 // activeSystem is the system a running container reports active, or the
@@ -198,12 +239,30 @@ func (m *Manager) ListGenerations(ctx context.Context, name string) ([]generatio
 	return m.profile(name).List()
 }
 
+// runningGeneration is the newest generation holding the running system,
+// when that is not the profile's current one (0 otherwise).
+func runningGeneration(gens []generations.Generation, running string) int {
+	cur, _ := generations.CurrentOf(gens)
+	if running == "" || cur.Path == running {
+		return 0
+	}
+	n := 0
+	for _, g := range gens {
+		if g.Path == running && g.Number > n {
+			n = g.Number
+		}
+	}
+	return n
+}
+
 // DeleteGenerations deletes generations by nix-env's specs: numbers, old,
-// +N, Nd. The current generation is never deleted.
+// +N, Nd. The current generation is never deleted, nor the one a running
+// container runs when the profile was moved behind nixlxc's back (nix-env,
+// a killed update): the collector would take the running system.
 func (m *Manager) DeleteGenerations(ctx context.Context, name string, args []string) ([]int, error) {
-	spec, err := generations.ParseDeleteSpec(args)
+	sel, err := generations.ParseDeleteSpec(args)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+		return nil, err
 	}
 	var deleted []int
 	err = m.withLock(ctx, name, func() error {
@@ -220,16 +279,23 @@ func (m *Manager) DeleteGenerations(ctx context.Context, name string, args []str
 		if err != nil {
 			return err
 		}
-		deleted, err = generations.Select(gens, spec, time.Now())
-		switch {
-		case err == nil:
-		case errorsIs(err, generations.ErrCurrent):
-			return fmt.Errorf("%w: %v of %s", ErrInvalid, err, name)
-		case errorsIs(err, generations.ErrNoGeneration):
-			return fmt.Errorf("%w: %s: %v", ErrNoGeneration, name, err)
-		default:
-			return err
+		protect := runningGeneration(gens, m.activeSystem(name))
+		for _, n := range sel.Numbers {
+			if protect > 0 && n == protect {
+				return fmt.Errorf("%w of %s: generation %d is the one running", generations.ErrCurrent, name, n)
+			}
 		}
+		deleted, err = generations.Select(gens, sel, time.Now())
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		kept := deleted[:0]
+		for _, n := range deleted {
+			if n != protect {
+				kept = append(kept, n)
+			}
+		}
+		deleted = kept
 		return prof.Delete(deleted)
 	})
 	return deleted, err

@@ -82,7 +82,7 @@ func days(a string) (int, bool) {
 		return 0, false
 	}
 	n, err := strconv.Atoi(num)
-	return n, err == nil
+	return n, err == nil && n >= 1
 }
 
 // ParseDeleteSpec parses the arguments of delete-generations.

@@ -111,21 +111,25 @@ func (d *DB) Update(ctx context.Context, fn func(*Tx) error) error {
 	return nil
 }
 
-// ensurePool creates the pool's row and its reserved leases once.
+// ensurePool creates the pool's row once, and holds its reserved numbers
+// for the host every time: a host address may move within the pool (a new
+// IPv6 gateway in the same prefix), and must never be handed out.
 func (t *Tx) ensurePool(p Pool) (next int64, err error) {
 	err = t.tx.QueryRowContext(t.ctx, `SELECT next FROM pools WHERE name = ?`, p.Name).Scan(&next)
-	if err == nil {
-		return next, nil
-	}
-	if !errors.Is(err, sql.ErrNoRows) {
-		return 0, err
-	}
-	if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO pools(name, next) VALUES (?, ?)`, p.Name, p.First); err != nil {
+	if errors.Is(err, sql.ErrNoRows) {
+		next = p.First
+		if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO pools(name, next) VALUES (?, ?)`, p.Name, p.First); err != nil {
+			return 0, err
+		}
+	} else if err != nil {
 		return 0, err
 	}
 	for _, r := range p.Reserved {
 		if r < p.First || r > p.Last {
 			continue
+		}
+		if _, err := t.tx.ExecContext(t.ctx, `DELETE FROM free WHERE pool = ? AND num = ?`, p.Name, r); err != nil {
+			return 0, err
 		}
 		if _, err := t.tx.ExecContext(t.ctx,
 			`INSERT OR IGNORE INTO leases(pool, num, container, purpose, static) VALUES (?, ?, ?, ?, 1)`,
@@ -133,7 +137,7 @@ func (t *Tx) ensurePool(p Pool) (next int64, err error) {
 			return 0, err
 		}
 	}
-	return p.First, nil
+	return next, nil
 }
 
 // Lease returns what container holds for purpose, if anything.
@@ -275,6 +279,17 @@ func (t *Tx) Holder(pool string, num int64) (string, bool, error) {
 		return "", false, nil
 	}
 	return holder, err == nil, err
+}
+
+// LeasesInPools returns every lease of the pools whose name starts with
+// prefix (all subnets of one bridge, say).
+func (t *Tx) LeasesInPools(prefix string) ([]Lease, error) {
+	rows, err := t.tx.QueryContext(t.ctx,
+		`SELECT pool, num, container, purpose, static FROM leases WHERE substr(pool, 1, ?) = ?`, len(prefix), prefix)
+	if err != nil {
+		return nil, err
+	}
+	return scanLeases(rows)
 }
 
 // Count returns how many leases pool has.

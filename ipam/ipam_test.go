@@ -272,3 +272,15 @@ func TestSubIDs(t *testing.T) {
 		t.Error("Covered is wrong at the edges")
 	}
 }
+
+// A host address that moves within a pool is reserved from then on.
+func TestMovedHostAddress(t *testing.T) {
+	d := open(t)
+	s := Subnet{Name: "v6", Prefix: netip.MustParsePrefix("2001:db8::/64"), Host: netip.MustParseAddr("2001:db8::1")}
+	allocate(t, d, s.Pool(), "a") // ::2
+	allocate(t, d, s.Pool(), "b") // ::3
+	s.Host = netip.MustParseAddr("2001:db8::4")
+	if got := s.Addr(allocate(t, d, s.Pool(), "c")); got.String() != "2001:db8::5" {
+		t.Errorf("after the host moved to ::4, c got %s", got)
+	}
+}

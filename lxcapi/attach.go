@@ -1,6 +1,7 @@
 package lxcapi
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"sync"
+	"time"
 
 	lxc "github.com/lxc/go-lxc"
 	"golang.org/x/sys/unix"
@@ -35,7 +37,8 @@ type attachRequest struct {
 
 // Run runs argv inside the running container with a clean environment and
 // returns its exit status (127: no such command; 128+N: killed by signal N).
-func (r Runtime) Run(name string, argv, env []string, cwd string, io Stdio) (int, error) {
+// When ctx ends first, the command gets SIGTERM, then SIGKILL.
+func (r Runtime) Run(ctx context.Context, name string, argv, env []string, cwd string, io Stdio) (int, error) {
 	terminal := isTerminal(io.Stdin) && isTerminal(io.Stdout)
 	if terminal {
 		// The command leads a session of its own with the container's pty
@@ -55,22 +58,23 @@ func (r Runtime) Run(name string, argv, env []string, cwd string, io Stdio) (int
 	cmd.SysProcAttr = &unix.SysProcAttr{Setsid: true}
 
 	if terminal {
-		return r.runOnTerminal(cmd, name, io)
+		return r.runOnTerminal(ctx, cmd, name, io)
 	}
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = io.Stdin, io.Stdout, io.Stderr
-	return runChild(cmd)
-}
-
-// runChild runs the re-executed nixlxc, passing the signals this one gets
-// (a ^C at the terminal, a TERM) on to it, and so to the command: in its
-// own session, the command is out of reach of the terminal's signals.
-func runChild(cmd *exec.Cmd) (int, error) {
-	sigs := make(chan os.Signal, 4)
-	signal.Notify(sigs, unix.SIGINT, unix.SIGQUIT, unix.SIGTERM, unix.SIGHUP)
-	defer signal.Stop(sigs)
 	if err := cmd.Start(); err != nil {
 		return -1, err
 	}
+	return waitChild(ctx, cmd)
+}
+
+// waitChild waits for the started, re-executed nixlxc, passing the signals
+// this one gets (a ^C at the terminal, a TERM) on to it, and so to the
+// command: in its own session, the command is out of reach of the
+// terminal's signals. When ctx ends it is stopped: TERM, then KILL.
+func waitChild(ctx context.Context, cmd *exec.Cmd) (int, error) {
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, unix.SIGINT, unix.SIGQUIT, unix.SIGTERM, unix.SIGHUP)
+	defer signal.Stop(sigs)
 	done := make(chan struct{})
 	defer close(done)
 	go func() {
@@ -78,12 +82,23 @@ func runChild(cmd *exec.Cmd) (int, error) {
 			select {
 			case s := <-sigs:
 				cmd.Process.Signal(s)
+			case <-ctx.Done():
+				cmd.Process.Signal(unix.SIGTERM)
+				select {
+				case <-done:
+				case <-time.After(5 * time.Second):
+					cmd.Process.Kill()
+				}
+				return
 			case <-done:
 				return
 			}
 		}
 	}()
 	err := cmd.Wait()
+	if ctx.Err() != nil {
+		return -1, fmt.Errorf("stopped the command after %w", ctx.Err())
+	}
 	var exit *exec.ExitError
 	if errors.As(err, &exit) {
 		if ws, ok := exit.Sys().(unix.WaitStatus); ok && ws.Signaled() {
@@ -99,7 +114,7 @@ func runChild(cmd *exec.Cmd) (int, error) {
 
 // runOnTerminal gives the command a pty of the container's own devpts and
 // relays it to the user's terminal, in raw mode, resized along with it.
-func (r Runtime) runOnTerminal(cmd *exec.Cmd, name string, io Stdio) (int, error) {
+func (r Runtime) runOnTerminal(ctx context.Context, cmd *exec.Cmd, name string, io Stdio) (int, error) {
 	c, err := r.open(name)
 	if err != nil {
 		return -1, err
@@ -140,21 +155,9 @@ func (r Runtime) runOnTerminal(cmd *exec.Cmd, name string, io Stdio) (int, error
 		defer out.Done()
 		copyQuiet(io.Stdout, master)
 	}()
-	status, err := runChildStarted(cmd)
+	status, err := waitChild(ctx, cmd)
 	out.Wait() // the pty reads EIO once the last holder of its slave is gone
 	return status, err
-}
-
-func runChildStarted(cmd *exec.Cmd) (int, error) {
-	err := cmd.Wait()
-	var exit *exec.ExitError
-	if errors.As(err, &exit) {
-		if ws, ok := exit.Sys().(unix.WaitStatus); ok && ws.Signaled() {
-			return 128 + int(ws.Signal()), nil
-		}
-		return exit.ExitCode(), nil
-	}
-	return 0, err
 }
 
 func copyQuiet(dst io.Writer, src io.Reader) { io.Copy(dst, src) }

@@ -195,11 +195,6 @@ func waitStatus(pid int) (int, error) {
 	return ws.ExitStatus(), nil
 }
 
-// SupportedKey reports whether this liblxc knows a config key.
-func SupportedKey(key string) bool {
-	return lxc.IsSupportedConfigItem(key)
-}
-
 // Version is liblxc's version.
 func Version() string { return lxc.Version() }
 

@@ -78,6 +78,9 @@ type Limits struct {
 	Pids        int64
 }
 
+// consoleLogSize bounds the console log a container writes on the host.
+const consoleLogSize = 1 << 20
+
 // cpuPeriodMicros is the CFS period the CPU quota is expressed in.
 const cpuPeriodMicros = 100000
 
@@ -189,6 +192,9 @@ func (c *Config) Items() ([]Item, error) {
 	}
 	if c.ConsoleLog != "" {
 		add("lxc.console.logfile", c.ConsoleLog)
+		// The container writes it: bounded, so it cannot fill the host.
+		add("lxc.console.size", strconv.Itoa(consoleLogSize))
+		add("lxc.console.rotate", "1")
 	}
 	items = append(items, c.Extra...)
 

@@ -21,8 +21,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"sync"
+	"syscall"
 
 	"github.com/nixlxc/nixlxc/atomicfile"
 	"github.com/nixlxc/nixlxc/spec"
@@ -114,6 +116,12 @@ func (n Nix) run(ctx context.Context, op, tool string, args ...string) (string, 
 	if n.Env != nil {
 		cmd.Env = n.Env
 	}
+	// A nixlxc killed mid-build takes its build with it, instead of leaving
+	// one that finishes after doctor has cleaned up. The parent death signal
+	// follows the thread that started the command: keep it for the run.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {

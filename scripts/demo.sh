@@ -35,6 +35,11 @@ ip=$("$nixlxc" show-ip "$name")
 step "$nixlxc" run "$name" -- sh -c 'echo "hostname: $(hostname)"; echo "uid map: $(cat /proc/self/uid_map)"'
 step ps -o user,pid,cmd -p "$(lxc-info -P "$lxcpath" -n "$name" -p -H)"
 step busybox ping -c 2 "$ip"
+# A service counts as started when its process is; it listens a moment later.
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	busybox wget -qO- "http://$ip/" >/dev/null 2>&1 && break
+	sleep 0.2
+done
 step busybox wget -qO- "http://$ip/"
 step "$nixlxc" run "$name" -- ping -c 1 10.101.0.1
 step "$nixlxc" stop "$name"

@@ -17,7 +17,7 @@ PACKAGES=(lxc lxc-dev uidmap busybox-static nix-bin nftables iproute2 make gcc p
 
 install_packages() {
 	if [ -e /etc/NIXOS ]; then
-		echo "setup-host: NixOS host: install lxc, nix and busybox through your configuration (see nixos/nixlxc.nix)"
+		echo "setup-host: NixOS host: install lxc, nix and busybox through your configuration (see nixos/module.nix)"
 		return
 	fi
 	local missing=()
@@ -81,7 +81,7 @@ setup_nix() {
 
 check_go() {
 	if ! command -v go >/dev/null; then
-		[ -x /usr/local/go/bin/go ] || die "Go 1.22 or newer is needed (https://go.dev/dl), none found"
+		[ -x /usr/local/go/bin/go ] || die "Go 1.26 or newer is needed (https://go.dev/dl), none found"
 	fi
 }
 

@@ -327,9 +327,20 @@ func cleanJSONError(err error) error {
 	msg = strings.TrimPrefix(msg, "json: ")
 	msg = strings.Replace(msg, "unknown field", "unknown attribute", 1)
 	if ute, ok := err.(*json.UnmarshalTypeError); ok {
-		msg = fmt.Sprintf("%s must be a %s, not a %s", ute.Field, nixType(ute.Type.Kind().String()), nixType(ute.Value))
+		what := ute.Field
+		if what == "" {
+			what = "it"
+		}
+		msg = fmt.Sprintf("%s must be %s, not %s", what, article(nixType(ute.Type.Kind().String())), article(nixType(ute.Value)))
 	}
 	return fmt.Errorf("%s", msg)
+}
+
+func article(noun string) string {
+	if strings.ContainsRune("aeiou", rune(noun[0])) {
+		return "an " + noun
+	}
+	return "a " + noun
 }
 
 func nixType(goType string) string {
@@ -354,13 +365,52 @@ func (s Settings) Extra() []lxcconf.Item {
 	return items
 }
 
-// ParseRecorded reads the settings a generation recorded.
+// ParseRecorded reads the settings a generation recorded, checked as when
+// they were read from the file: a module could have rewritten them.
 func ParseRecorded(data []byte) (Settings, error) {
 	var s Settings
-	if err := json.Unmarshal(data, &s); err != nil {
-		return s, fmt.Errorf("recorded settings: %w", err)
+	d := json.NewDecoder(bytes.NewReader(data))
+	d.DisallowUnknownFields()
+	if err := d.Decode(&s); err != nil {
+		return s, fmt.Errorf("%w recorded settings: %v", ErrInvalid, err)
 	}
-	return s, nil
+	return s, s.Check()
+}
+
+// Check runs the checks FromEvaluated runs on settings already typed.
+func (s Settings) Check() error {
+	n := s.Network
+	if n.IP != "" {
+		if _, err := ParseStaticIP(n.IP); err != nil {
+			return err
+		}
+	}
+	if n.Bridge != "" {
+		if err := CheckInterfaceName(n.Bridge); err != nil {
+			return fmt.Errorf("%w network.bridge: %v", ErrInvalid, err)
+		}
+		if n.IP == "" && !IsNixlxcBridge(n.Bridge) {
+			return fmt.Errorf("%w network: bridge %q needs network.ip", ErrInvalid, n.Bridge)
+		}
+	}
+	if _, err := lxcconf.ParseExtra(s.LXCExtraConfig); err != nil {
+		return fmt.Errorf("%w %v", ErrInvalid, err)
+	}
+	if s.Limits.Memory != "" {
+		if _, err := ParseSize(s.Limits.Memory); err != nil {
+			return err
+		}
+	}
+	if s.Limits.CPUs != 0 && (s.Limits.CPUs < 0.01 || s.Limits.CPUs > 4096) {
+		return fmt.Errorf("%w limits.cpus: %g", ErrInvalid, s.Limits.CPUs)
+	}
+	if s.Limits.Pids < 0 || s.Limits.Pids > 1<<22 {
+		return fmt.Errorf("%w limits.pids: %d", ErrInvalid, s.Limits.Pids)
+	}
+	if s.Autostart.Delay < 0 || s.Autostart.Delay > 3600 {
+		return fmt.Errorf("%w autostart.delay: %d", ErrInvalid, s.Autostart.Delay)
+	}
+	return nil
 }
 
 // JSON renders the settings as recorded with a generation.

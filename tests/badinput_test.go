@@ -120,6 +120,18 @@ func TestBadInput(t *testing.T) {
 	}
 	h.must("destroy", "trav")
 
+	// A profile nixlxc did not make (a nixos-container's) is never taken.
+	foreign := filepath.Join(h.profileDir, "nspawn")
+	os.MkdirAll(foreign, 0o755)
+	h.fails(4, []string{"not nixlxc's", "nixos-container"}, "create", "nspawn", good)
+	if _, err := os.Stat(foreign); err != nil {
+		t.Errorf("the foreign profile is gone: %v", err)
+	}
+	if f := h.doctor(true); len(f) != 0 {
+		t.Errorf("doctor touches the foreign profile: %+v", f)
+	}
+	os.RemoveAll(foreign)
+
 	// An existing name, and a stopped container, are refused too.
 	h.must("create", "web", good)
 	h.fails(4, []string{"already exists", "web"}, "create", "web", good)
@@ -151,5 +163,11 @@ func assertNothingOf(t *testing.T, h *host) {
 	tmp, _ := os.ReadDir(filepath.Join(h.stateDir, "tmp"))
 	for _, e := range tmp {
 		t.Errorf("build link left behind: %s", e.Name())
+	}
+	locks, _ := os.ReadDir(filepath.Join(h.stateDir, "locks"))
+	for _, e := range locks {
+		if !strings.HasPrefix(e.Name(), "_") {
+			t.Errorf("lock file left behind: %s", e.Name())
+		}
 	}
 }

@@ -150,6 +150,13 @@ func TestContainerLifecycle(t *testing.T) {
 		t.Errorf("starting a running container: %s, want success", r)
 	}
 
+	// A frozen container is not started over: that would tear its network
+	// down under it.
+	sh(t, "lxc-freeze", "-P", filepath.Join(h.stateDir, "lxc"), "-n", "demo")
+	h.fails(5, []string{"demo", "FROZEN"}, "start", "demo")
+	sh(t, "lxc-unfreeze", "-P", filepath.Join(h.stateDir, "lxc"), "-n", "demo")
+	h.must("run", "demo", "--", "true")
+
 	h.must("terminate", "demo")
 	if s := strings.TrimSpace(h.must("state", "demo")); s != "STOPPED" {
 		t.Errorf("state after terminate = %q", s)

@@ -176,9 +176,9 @@ func TestGenerations(t *testing.T) {
 
 	// A failing new generation with --auto-rollback leaves the old one
 	// active and the container running.
-	bad := h.file("bad.nix", `{ ... }: {
+	bad := h.file("bad.nix", `{ autostart = true; limits.pids = 77; configuration = { ... }: {
   systemd.services.marker = { wantedBy = [ "multi-user.target" ]; script = "exit 1"; };
-}`)
+}; }`)
 	before := h.currentGeneration("gen")
 	r := h.fails(6, []string{"rolled back to generation", "marker"}, "update", "--auto-rollback", "gen", bad)
 	_ = r
@@ -191,6 +191,14 @@ func TestGenerations(t *testing.T) {
 	h.waitMarker("gen", "gen-one")
 	if p := h.initPID("gen"); p != pid {
 		t.Errorf("the rolled-back update restarted the container")
+	}
+	// The failed generation's settings are gone with it.
+	config := readFile(t, filepath.Join(h.stateDir, "lxc", "gen", "config"))
+	if !strings.Contains(config, "lxc.start.auto = 0") || strings.Contains(config, "pids.max = 77") {
+		t.Errorf("after the rollback the LXC config keeps the failed generation's settings:\n%s", config)
+	}
+	if l := h.list(); len(l) != 1 || strings.Contains(h.must("list"), "autostart") {
+		t.Errorf("after the rollback list shows the failed generation's autostart: %s", h.must("list"))
 	}
 	// Without --auto-rollback the failure is reported honestly and the
 	// profile names what is active: the new, broken system.

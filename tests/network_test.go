@@ -247,6 +247,26 @@ func TestNetwork(t *testing.T) {
 		t.Errorf("on its own bridge: %+v", s.Hostonly)
 	}
 	h.fails(2, []string{"10.10.1.2", "mine"}, "create", "mine2", mine)
+	h.fails(2, []string{"10.10.1.2", "mine"}, "create", "mine2",
+		h.file("mine24.nix", `{ network = { bridge = "mybr"; ip = "10.10.1.2/24"; }; configuration = { ... }: { }; }`))
+
+	// A running container keeps its addresses until it restarts: changing
+	// them now would free an address it still answers on.
+	h.fails(5, []string{"mine", "restart", "stop it first"}, "update", "mine",
+		h.file("mine2.nix", `{ network = { bridge = "mybr"; ip = "10.10.1.3"; }; configuration = { ... }: { }; }`))
+	h.must("stop", "mine")
+	h.must("update", "mine", h.file("mine3.nix", `{ network = { bridge = "mybr"; ip = "10.10.1.3"; }; configuration = { ... }: { }; }`))
+	h.must("start", "mine")
+	if !pingFromHost("10.10.1.3") || pingFromHost("10.10.1.2") {
+		t.Error("after stop, update and start the container does not answer on its new address only")
+	}
+	h.fails(5, []string{"mine", "stop it first"}, "rollback", "mine")
+	h.must("stop", "mine")
+	h.must("rollback", "mine")
+	h.must("start", "mine")
+	if !pingFromHost("10.10.1.2") {
+		t.Error("the rollback did not bring the old address back")
+	}
 	h.fails(2, []string{"10.11.0.2", "no subnet of bridge mybr"}, "create", "mine2",
 		h.file("other.nix", `{ network = { bridge = "mybr"; ip = "10.11.0.2"; }; configuration = { ... }: { }; }`))
 

@@ -155,6 +155,31 @@ func TestCrashMatrix(t *testing.T) {
 		h.must("create", "crash", v1)
 		h.must("start", "crash")
 	}
+	// A lost database (the last transactions before a power loss, or all of
+	// it): doctor takes every lease again at the numbers the container uses.
+	before := h.showIP("crash")
+	var idBefore []struct {
+		IDMapBase int `json:"idmapBase"`
+	}
+	json.Unmarshal([]byte(h.must("list", "--json")), &idBefore)
+	for _, f := range []string{"nixlxc.db", "nixlxc.db-wal", "nixlxc.db-shm"} {
+		os.Remove(filepath.Join(h.stateDir, f))
+	}
+	h.repairAll("lost database")
+	after := h.showIP("crash")
+	if after.Hostonly == nil || after.Internet == nil || *after.Hostonly != *before.Hostonly || after.Internet.IPv4 != before.Internet.IPv4 ||
+		after.Internet.IPv6 != before.Internet.IPv6 || after.Internet.MAC != before.Internet.MAC {
+		t.Errorf("after a lost database doctor leased %+v %+v, the container uses %+v %+v", after.Hostonly, after.Internet, before.Hostonly, before.Internet)
+	}
+	var idAfter []struct {
+		IDMapBase int `json:"idmapBase"`
+	}
+	json.Unmarshal([]byte(h.must("list", "--json")), &idAfter)
+	h.must("create", "other", v1)
+	if s := h.showIP("other"); s.Hostonly.IPv4 == before.Hostonly.IPv4 || s.Hostonly.MAC == before.Hostonly.MAC {
+		t.Errorf("a new container got crash's address or MAC after the repair: %+v", s.Hostonly)
+	}
+	h.must("destroy", "other")
 	h.must("destroy", "--force", "crash")
 
 	// A ruleset flushed behind nixlxc's back: starts do not look (LXC fails

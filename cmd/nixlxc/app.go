@@ -101,15 +101,19 @@ var nixArgsFlag = &cli.StringFlag{
 
 // manager opens the installation the global flags name.
 func manager(c *cli.Context) (*container.Manager, error) {
+	// Unset: nil (update reuses the last build's); -n "": none.
 	var nixArgs []string
-	if s := c.String("nix-args"); s != "" {
+	if c.IsSet("nix-args") {
 		var err error
-		if nixArgs, err = nixsys.SplitArgs(s); err != nil {
+		if nixArgs, err = nixsys.SplitArgs(c.String("nix-args")); err != nil {
 			return nil, usagef("%v", err)
+		}
+		if nixArgs == nil {
+			nixArgs = []string{}
 		}
 	}
 	var trace io.Writer
-	if os.Getenv("NIXLXC_TRACE") != "" {
+	if t := os.Getenv("NIXLXC_TRACE"); t != "" && t != "0" && t != "false" {
 		trace = c.App.ErrWriter
 	}
 	m, err := container.New(container.Options{
@@ -141,11 +145,22 @@ func closeManager(c *cli.Context) error {
 // args checks the number of positional arguments and returns them.
 func args(c *cli.Context, names ...string) ([]string, error) {
 	got := c.Args().Slice()
-	if len(got) != len(names) {
-		return nil, usagef("%s needs %s, got %d argument(s) (see nixlxc %s --help)",
-			c.Command.Name, strings.Join(names, " and "), len(got), c.Command.Name)
+	for _, a := range got {
+		if strings.HasPrefix(a, "-") && len(a) > 1 {
+			if isFlag(c.Command.Flags, a) {
+				return nil, usagef("%s: %s needs a value (see nixlxc %s --help)", c.Command.Name, a, c.Command.Name)
+			}
+			return nil, usagef("%s: unknown flag %s (see nixlxc %s --help)", c.Command.Name, a, c.Command.Name)
+		}
 	}
-	return got, nil
+	switch {
+	case len(got) == len(names):
+		return got, nil
+	case len(names) == 0:
+		return nil, usagef("%s takes no arguments, got %q (see nixlxc %s --help)", c.Command.Name, got[0], c.Command.Name)
+	}
+	return nil, usagef("%s needs %s, got %d argument(s) (see nixlxc %s --help)",
+		c.Command.Name, strings.Join(names, " and "), len(got), c.Command.Name)
 }
 
 // checkCommand refuses an unknown command with a usage error (urfave/cli
@@ -155,8 +170,12 @@ func checkCommand(app *cli.App, argv []string) error {
 	if i < 0 || i >= len(argv) {
 		return nil
 	}
-	if app.Command(argv[i]) == nil {
+	cmd := app.Command(argv[i])
+	if cmd == nil {
 		return usagef("unknown command %q (see nixlxc --help)", argv[i])
+	}
+	if len(cmd.Subcommands) > 0 && i+1 < len(argv) && !strings.HasPrefix(argv[i+1], "-") && argv[i+1] != "help" && cmd.Command(argv[i+1]) == nil {
+		return usagef("unknown command %q %q (see nixlxc %s --help)", argv[i], argv[i+1], argv[i])
 	}
 	return nil
 }
@@ -188,8 +207,7 @@ func reorderArgs(app *cli.App, argv []string) []string {
 	if cmd == nil {
 		return argv
 	}
-	head := append([]string{}, argv[:i+1]...)
-	var flags, positional []string
+	var globals, flags, positional []string
 	rest := argv[i+1:]
 	for j := 0; j < len(rest); j++ {
 		a := rest[j]
@@ -197,17 +215,32 @@ func reorderArgs(app *cli.App, argv []string) []string {
 			positional = append(positional, rest[j:]...)
 			break
 		}
-		if strings.HasPrefix(a, "-") && len(a) > 1 && isFlag(cmd.Flags, a) {
-			flags = append(flags, a)
-			if takesValue(cmd.Flags, a) && !strings.Contains(a, "=") && j+1 < len(rest) {
-				j++
-				flags = append(flags, rest[j])
+		if strings.HasPrefix(a, "-") && len(a) > 1 {
+			// The command's own flags first, then nixlxc's global ones
+			// (--state-dir, -v) wherever they were written.
+			into, known := &flags, cmd.Flags
+			if !isFlag(cmd.Flags, a) && isFlag(app.Flags, a) {
+				into, known = &globals, app.Flags
 			}
-			continue
+			if isFlag(known, a) {
+				*into = append(*into, a)
+				if takesValue(known, a) && !strings.Contains(a, "=") {
+					if j+1 == len(rest) {
+						// No value: left where args() names the mistake.
+						positional = append(positional, a)
+						continue
+					}
+					j++
+					*into = append(*into, rest[j])
+				}
+				continue
+			}
 		}
 		positional = append(positional, a)
 	}
-	return append(append(head, flags...), positional...)
+	out := append([]string{}, argv[:i]...)
+	out = append(append(out, globals...), argv[i])
+	return append(append(out, flags...), positional...)
 }
 
 func flagName(arg string) string {

@@ -23,6 +23,8 @@ func TestReorderArgs(t *testing.T) {
 		{[]string{"nixlxc", "show-ip", "web", "-6"},
 			[]string{"nixlxc", "show-ip", "-6", "web"}},
 		{[]string{"nixlxc"}, []string{"nixlxc"}},
+		{[]string{"nixlxc", "create", "web", "f.nix", "-v", "--state-dir", "/s"},
+			[]string{"nixlxc", "-v", "--state-dir", "/s", "create", "web", "f.nix"}},
 	}
 	for _, c := range cases {
 		if got := reorderArgs(app, c.in); !reflect.DeepEqual(got, c.want) {
@@ -46,6 +48,12 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"start", "--timeout", "soon", "web"}, exitUsage, "soon"},
 		{[]string{"state", "nope"}, exitNotFound, "no such container: nope"},
 		{[]string{"exists", "nope"}, 1, ""},
+		{[]string{"list", "foo"}, exitUsage, "list takes no arguments"},
+		{[]string{"host", "foo"}, exitUsage, `unknown command "host" "foo"`},
+		{[]string{"delete-generations", "web", "old", "--bogus"}, exitUsage, "--bogus"},
+		{[]string{"delete-generations", "web", "0d"}, exitUsage, "0d"},
+		{[]string{"state", "web", "--bogus"}, exitUsage, "--bogus"},
+		{[]string{"create", "web", "f.nix", "-n"}, exitUsage, "-n"},
 	} {
 		var stdout, stderr bytes.Buffer
 		args := append([]string{"nixlxc", "--state-dir", dir + "/state", "--profile-dir", dir + "/profiles"}, c.args...)

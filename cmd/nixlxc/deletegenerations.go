@@ -15,6 +15,14 @@ func deleteGenerationsCommand() *cli.Command {
 		ArgsUsage: "NAME SPEC...",
 		Action: func(c *cli.Context) error {
 			all := c.Args().Slice()
+			if len(all) > 1 && all[1] == "--" {
+				all = append(all[:1], all[2:]...)
+			}
+			for _, a := range all {
+				if strings.HasPrefix(a, "-") {
+					return usagef("delete-generations: %q is neither a generation nor a flag of delete-generations (specs are numbers, old, +N or Nd)", a)
+				}
+			}
 			if len(all) < 2 {
 				return usagef("delete-generations needs NAME and generations (numbers, old, +N or Nd)")
 			}

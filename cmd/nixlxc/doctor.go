@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/nixlxc/nixlxc/container"
 	"github.com/urfave/cli/v2"
 )
 
@@ -28,6 +29,9 @@ func doctorCommand() *cli.Command {
 				return err
 			}
 			if c.Bool("json") {
+				if findings == nil {
+					findings = []container.Finding{}
+				}
 				enc := json.NewEncoder(c.App.Writer)
 				enc.SetIndent("", "  ")
 				if err := enc.Encode(findings); err != nil {

@@ -10,7 +10,9 @@ import (
 	"os"
 	"strings"
 
+	"github.com/nixlxc/nixlxc/bridges"
 	"github.com/nixlxc/nixlxc/container"
+	"github.com/nixlxc/nixlxc/generations"
 	"github.com/nixlxc/nixlxc/lxcapi"
 	"github.com/nixlxc/nixlxc/lxcconf"
 	"github.com/nixlxc/nixlxc/nixsys"
@@ -65,9 +67,11 @@ func exitCodeOf(err error) int {
 	switch {
 	case errors.As(err, &nerr):
 		return exitNix
-	case errors.As(err, &usage), errors.Is(err, container.ErrInvalid), errors.Is(err, lxcconf.ErrInvalid):
+	case errors.As(err, &usage), errors.Is(err, container.ErrInvalid), errors.Is(err, lxcconf.ErrInvalid),
+		errors.Is(err, bridges.ErrInvalid), errors.Is(err, generations.ErrBadSpec), errors.Is(err, generations.ErrCurrent):
 		return exitUsage
-	case errors.Is(err, container.ErrNotFound), errors.Is(err, container.ErrNoGeneration):
+	case errors.Is(err, container.ErrNotFound), errors.Is(err, container.ErrNoGeneration),
+		errors.Is(err, generations.ErrNoGeneration), errors.Is(err, generations.ErrNoOlder):
 		return exitNotFound
 	case errors.Is(err, container.ErrExists):
 		return exitExists
