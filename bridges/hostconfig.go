@@ -16,6 +16,8 @@ import (
 	"net/netip"
 	"os"
 	"strings"
+
+	"github.com/nixlxc/nixlxc/spec"
 )
 
 // ErrInvalid marks a bad host setting.
@@ -92,7 +94,7 @@ func ParseHostConfig(data []byte) (HostConfig, error) {
 // Check reports the first bad setting.
 func (c HostConfig) Check() error {
 	if c.InternetInterface != "" {
-		if err := checkIfname(c.InternetInterface); err != nil {
+		if err := spec.CheckInterfaceName(c.InternetInterface); err != nil {
 			return fmt.Errorf("%w: internetInterface: %v", ErrInvalid, err)
 		}
 		if strings.HasPrefix(c.InternetInterface, "brNC-") {
@@ -145,16 +147,4 @@ func (v IPv6Config) PrefixValue() (netip.Prefix, error) {
 func (v IPv6Config) HostAddress() netip.Addr {
 	a, _ := netip.ParseAddr(v.InternetInterfaceAddress)
 	return a
-}
-
-func checkIfname(s string) error {
-	if s == "" || len(s) > 15 || s == "." || s == ".." {
-		return fmt.Errorf("%q is not an interface name", s)
-	}
-	for _, r := range s {
-		if r <= ' ' || r == '/' || r == ':' || r >= 0x7f {
-			return fmt.Errorf("%q is not an interface name", s)
-		}
-	}
-	return nil
 }

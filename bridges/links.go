@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/netip"
 
+	"github.com/nixlxc/nixlxc/lxcconf"
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 )
@@ -74,7 +75,7 @@ func setAddresses(link netlink.Link, want []netip.Prefix) error {
 		a := &netlink.Addr{IPNet: ipNet(p)}
 		if p.Addr().Is4() {
 			// Spelled out: the kernel would otherwise compute none.
-			a.Broadcast = broadcast(p)
+			a.Broadcast = lxcconf.Broadcast(p).AsSlice()
 		} else {
 			// The host's own address must work at once, not after
 			// duplicate address detection.
@@ -219,11 +220,4 @@ func prefixOf(n *net.IPNet) (netip.Prefix, bool) {
 func ipNet(p netip.Prefix) *net.IPNet {
 	bits := p.Addr().BitLen()
 	return &net.IPNet{IP: p.Addr().AsSlice(), Mask: net.CIDRMask(p.Bits(), bits)}
-}
-
-func broadcast(p netip.Prefix) net.IP {
-	a := p.Addr().As4()
-	host := uint32(1)<<(32-p.Bits()) - 1
-	v := uint32(a[0])<<24 | uint32(a[1])<<16 | uint32(a[2])<<8 | uint32(a[3]) | host
-	return net.IPv4(byte(v>>24), byte(v>>16), byte(v>>8), byte(v))
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/nixlxc/nixlxc/internal/oneline"
 	"io"
 	"os"
 	"path/filepath"
@@ -218,5 +219,5 @@ func (t *tailBuffer) String() string { return string(t.b) }
 
 func lastLine(s string) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
-	return oneLine(lines[len(lines)-1])
+	return oneline.Clean(lines[len(lines)-1])
 }

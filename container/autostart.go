@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/nixlxc/nixlxc/internal/oneline"
 	"sort"
 	"strings"
 	"sync"
@@ -106,7 +107,7 @@ func (m *Manager) Autostart(ctx context.Context, o AutostartOptions) error {
 				switch {
 				case err != nil:
 					failed = append(failed, mb.name)
-					m.printf("autostart: %s (order %d) failed: %v\n", mb.name, mb.order, oneLine(err.Error()))
+					m.printf("autostart: %s (order %d) failed: %v\n", mb.name, mb.order, oneline.Clean(err.Error()))
 				case outcome == "running":
 					already = append(already, mb.name)
 				default:
@@ -173,7 +174,7 @@ func (m *Manager) autostartOne(ctx context.Context, mb member, o AutostartOption
 		}
 		last = err
 		if attempt < o.Attempts {
-			m.printf("autostart: %s: attempt %d of %d failed: %v\n", mb.name, attempt, o.Attempts, oneLine(err.Error()))
+			m.printf("autostart: %s: attempt %d of %d failed: %v\n", mb.name, attempt, o.Attempts, oneline.Clean(err.Error()))
 			select {
 			case <-ctx.Done():
 				return "", ctx.Err()
@@ -230,7 +231,7 @@ func (m *Manager) ShutdownAll(ctx context.Context, timeout time.Duration, parall
 				defer mu.Unlock()
 				if err != nil {
 					failed = append(failed, mb.name)
-					m.printf("shutdown-all: %s: %v\n", mb.name, oneLine(err.Error()))
+					m.printf("shutdown-all: %s: %v\n", mb.name, oneline.Clean(err.Error()))
 					return
 				}
 				stopped++

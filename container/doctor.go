@@ -3,6 +3,7 @@ package container
 import (
 	"context"
 	"fmt"
+	"github.com/nixlxc/nixlxc/internal/oneline"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -69,7 +70,7 @@ func (d *doctor) fix(problem string, fn func() error) {
 	f := Finding{Problem: problem}
 	if d.repair {
 		if err := fn(); err != nil {
-			f.Err = oneLine(err.Error())
+			f.Err = oneline.Clean(err.Error())
 		} else {
 			f.Repaired = true
 		}
@@ -154,7 +155,7 @@ func (d *doctor) leftoverProfiles() {
 func (d *doctor) leftoverLeases() {
 	db, err := d.m.db()
 	if err != nil {
-		d.advise("the IPAM database cannot be opened: "+oneLine(err.Error()), "check "+filepath.Join(d.m.stateDir, "nixlxc.db"))
+		d.advise("the IPAM database cannot be opened: "+oneline.Clean(err.Error()), "check "+filepath.Join(d.m.stateDir, "nixlxc.db"))
 		return
 	}
 	all, err := db.All(d.ctx)

@@ -16,8 +16,9 @@ import (
 )
 
 // record is what nixlxc keeps about a container besides its profile. Its
-// existence is what makes a container exist: create writes it last, destroy
-// removes it first.
+// existence is what makes a container exist: create writes it last; destroy
+// marks it Destroying first and removes it last, so an interrupted destroy
+// leaves a container that destroy finishes.
 type record struct {
 	Name       string    `json:"name"`
 	Created    time.Time `json:"created"`

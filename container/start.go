@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/nixlxc/nixlxc/internal/oneline"
 	"os"
 	"path/filepath"
 	"strings"
@@ -104,7 +105,7 @@ func (m *Manager) launch(ctx context.Context, rec *record, h *lxcapi.Handle) err
 		// LXC fails when the host's network is gone (after a reboot or a
 		// teardown) or a killed container left its veths: set the host
 		// side up, clean up, and try once more.
-		m.trace("fast start failed: "+oneLine(err.Error()), t)
+		m.trace("fast start failed: "+oneline.Clean(err.Error()), t)
 	}
 	nets, err := m.prepareNetwork(ctx, rec, settings)
 	if err != nil {
@@ -172,7 +173,7 @@ func (m *Manager) consoleTail(name string) string {
 	if last == "" {
 		return "no console output"
 	}
-	return "console: " + oneLine(last)
+	return "console: " + oneline.Clean(last)
 }
 
 // Stop shuts the container down cleanly: its init gets SIGPWR and timeout to
@@ -258,13 +259,4 @@ func clearDir(dir string) error {
 		}
 	}
 	return nil
-}
-
-func oneLine(s string) string {
-	return strings.Join(strings.Fields(strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return ' '
-		}
-		return r
-	}, s)), " ")
 }

@@ -76,10 +76,12 @@ func (p Profile) List() ([]Generation, error) {
 	return gens, nil
 }
 
-// Add makes storePath the current generation, as nix-env --set does: if it is
-// already current nothing changes; if it is the newest generation the profile
-// switches back to it; otherwise a new generation is made. created reports
-// whether a new generation exists now. The caller holds the lock.
+// Add makes storePath the current generation. Like nix-env --set, it makes
+// no new generation for the newest generation's system (it switches back to
+// it); unlike nix-env, it makes none either when storePath is already the
+// current generation's, so building the same system again changes nothing.
+// created reports whether a new generation exists now. The caller holds
+// the lock.
 func (p Profile) Add(storePath string) (g Generation, created bool, err error) {
 	if err := os.MkdirAll(p.dir(), 0o755); err != nil {
 		return g, false, err

@@ -91,7 +91,8 @@ func (h *Handle) Close() { h.c.Release() }
 
 // Start starts the container, with its config as it is on disk now.
 func (h *Handle) Start(logFile string) error {
-	if st, err := os.Stat(h.config); err == nil && (h.stat == nil || !st.ModTime().Equal(h.stat.ModTime()) || st.Size() != h.stat.Size()) {
+	// nixlxc replaces the config by rename: a new file, or a rewritten one.
+	if st, err := os.Stat(h.config); err == nil && (h.stat == nil || !os.SameFile(st, h.stat) || !st.ModTime().Equal(h.stat.ModTime()) || st.Size() != h.stat.Size()) {
 		h.c.ClearConfig()
 		if err := h.c.LoadConfigFile(h.config); err != nil {
 			return fmt.Errorf("liblxc: loading %s: %w", h.config, err)
@@ -100,17 +101,8 @@ func (h *Handle) Start(logFile string) error {
 	return start(h.c, logFile)
 }
 
-// Start starts the container in the background and returns once LXC reports
+// start starts the container in the background and returns once LXC reports
 // it running; failures carry LXC's own error line from the container's log.
-func (r Runtime) Start(name, logFile string) error {
-	c, err := r.open(name)
-	if err != nil {
-		return err
-	}
-	defer c.Release()
-	return start(c, logFile)
-}
-
 func start(c *lxc.Container, logFile string) error {
 	offset := fileSize(logFile)
 	if err := c.Start(); err != nil {
@@ -156,20 +148,6 @@ func (r Runtime) Kill(name string) error {
 		return fmt.Errorf("liblxc: %w", err)
 	}
 	return nil
-}
-
-// InitPID returns the host pid of the container's init.
-func (r Runtime) InitPID(name string) (int, error) {
-	c, err := r.open(name)
-	if err != nil {
-		return 0, err
-	}
-	defer c.Release()
-	pid := c.InitPid()
-	if pid <= 0 {
-		return 0, ErrNotRunning
-	}
-	return pid, nil
 }
 
 // Stdio are the files an attached command uses.

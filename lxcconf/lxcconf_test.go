@@ -213,3 +213,14 @@ func FuzzRender(f *testing.F) {
 		}
 	})
 }
+
+// Lookup returns the values of key in items, in order.
+func Lookup(items []Item, key string) []string {
+	var vs []string
+	for _, it := range items {
+		if it.Key == key {
+			vs = append(vs, it.Value)
+		}
+	}
+	return vs
+}

@@ -119,14 +119,3 @@ func ParseExtra(text string) ([]Item, error) {
 	}
 	return items, nil
 }
-
-// Lookup returns the values of key in items, in order.
-func Lookup(items []Item, key string) []string {
-	var vs []string
-	for _, it := range items {
-		if it.Key == key {
-			vs = append(vs, it.Value)
-		}
-	}
-	return vs
-}

@@ -16,6 +16,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/nixlxc/nixlxc/internal/oneline"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -93,18 +94,9 @@ func Summary(stderr string) string {
 		if lastLog != "" {
 			msg += ": " + lastLog
 		}
-		return oneLine(msg)
+		return oneline.Clean(msg)
 	}
 	return ""
-}
-
-func oneLine(s string) string {
-	return strings.Join(strings.Fields(strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return ' '
-		}
-		return r
-	}, s)), " ")
 }
 
 // ErrNix marks failures of the Nix tools themselves (missing, crashed).

@@ -142,6 +142,22 @@ func closeManager(c *cli.Context) error {
 	return nil
 }
 
+// withManager is the shape of most commands: check the positional
+// arguments, open the installation, do the work.
+func withManager(names []string, fn func(c *cli.Context, m *container.Manager, args []string) error) cli.ActionFunc {
+	return func(c *cli.Context) error {
+		a, err := args(c, names...)
+		if err != nil {
+			return err
+		}
+		m, err := manager(c)
+		if err != nil {
+			return err
+		}
+		return fn(c, m, a)
+	}
+}
+
 // args checks the number of positional arguments and returns them.
 func args(c *cli.Context, names ...string) ([]string, error) {
 	got := c.Args().Slice()

@@ -16,20 +16,13 @@ func autostartCommand() *cli.Command {
 			&cli.IntFlag{Name: "attempts", Value: container.DefaultAutostartAttempts, Usage: "tries per container"},
 			&cli.DurationFlag{Name: "timeout", Value: container.DefaultBootTimeout, Usage: "how long each try waits for the system to report booted"},
 		},
-		Action: func(c *cli.Context) error {
-			if _, err := args(c); err != nil {
-				return err
-			}
-			m, err := manager(c)
-			if err != nil {
-				return err
-			}
+		Action: withManager(nil, func(c *cli.Context, m *container.Manager, _ []string) error {
 			return m.Autostart(c.Context, container.AutostartOptions{
 				Parallel:    c.Int("parallel"),
 				Attempts:    c.Int("attempts"),
 				BootTimeout: c.Duration("timeout"),
 			})
-		},
+		}),
 	}
 }
 
@@ -41,15 +34,8 @@ func shutdownAllCommand() *cli.Command {
 			&cli.DurationFlag{Name: "timeout", Value: 30 * time.Second, Usage: "how long each container may take to stop before it is killed"},
 			&cli.IntFlag{Name: "parallel", Value: container.DefaultAutostartParallel, Usage: "containers of one order stopped at once"},
 		},
-		Action: func(c *cli.Context) error {
-			if _, err := args(c); err != nil {
-				return err
-			}
-			m, err := manager(c)
-			if err != nil {
-				return err
-			}
+		Action: withManager(nil, func(c *cli.Context, m *container.Manager, _ []string) error {
 			return m.ShutdownAll(c.Context, c.Duration("timeout"), c.Int("parallel"))
-		},
+		}),
 	}
 }

@@ -17,16 +17,8 @@ func createCommand() *cli.Command {
 				Usage: "map root to host uid 100000 like every nixcloud container, instead of a range of its own",
 			},
 		},
-		Action: func(c *cli.Context) error {
-			a, err := args(c, "NAME", "CONFIG.nix")
-			if err != nil {
-				return err
-			}
-			m, err := manager(c)
-			if err != nil {
-				return err
-			}
+		Action: withManager([]string{"NAME", "CONFIG.nix"}, func(c *cli.Context, m *container.Manager, a []string) error {
 			return m.Create(c.Context, a[0], a[1], container.CreateOptions{SharedIDMap: c.Bool("shared-idmap")})
-		},
+		}),
 	}
 }

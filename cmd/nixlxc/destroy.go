@@ -1,6 +1,9 @@
 package main
 
-import "github.com/urfave/cli/v2"
+import (
+	"github.com/nixlxc/nixlxc/container"
+	"github.com/urfave/cli/v2"
+)
 
 func destroyCommand() *cli.Command {
 	return &cli.Command{
@@ -10,16 +13,8 @@ func destroyCommand() *cli.Command {
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "force", Aliases: []string{"f"}, Usage: "kill a running container first"},
 		},
-		Action: func(c *cli.Context) error {
-			a, err := args(c, "NAME")
-			if err != nil {
-				return err
-			}
-			m, err := manager(c)
-			if err != nil {
-				return err
-			}
+		Action: withManager([]string{"NAME"}, func(c *cli.Context, m *container.Manager, a []string) error {
 			return m.Destroy(c.Context, a[0], c.Bool("force"))
-		},
+		}),
 	}
 }

@@ -16,14 +16,7 @@ func doctorCommand() *cli.Command {
 			&cli.BoolFlag{Name: "repair", Usage: "fix what can be fixed"},
 			&cli.BoolFlag{Name: "json", Usage: "print the findings as JSON"},
 		},
-		Action: func(c *cli.Context) error {
-			if _, err := args(c); err != nil {
-				return err
-			}
-			m, err := manager(c)
-			if err != nil {
-				return err
-			}
+		Action: withManager(nil, func(c *cli.Context, m *container.Manager, _ []string) error {
 			findings, err := m.Doctor(c.Context, c.Bool("repair"))
 			if err != nil {
 				return err
@@ -69,6 +62,6 @@ func doctorCommand() *cli.Command {
 				return fmt.Errorf("doctor: %d of %d problem(s) left", unfixed, len(findings))
 			}
 			return nil
-		},
+		}),
 	}
 }

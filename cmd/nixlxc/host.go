@@ -1,6 +1,9 @@
 package main
 
-import "github.com/urfave/cli/v2"
+import (
+	"github.com/nixlxc/nixlxc/container"
+	"github.com/urfave/cli/v2"
+)
 
 func hostCommand() *cli.Command {
 	return &cli.Command{
@@ -10,16 +13,9 @@ func hostCommand() *cli.Command {
 			{
 				Name:  "setup",
 				Usage: "create brNC-hostonly and brNC-internet, forwarding and nixlxc's nftables rules; idempotent",
-				Action: func(c *cli.Context) error {
-					if _, err := args(c); err != nil {
-						return err
-					}
-					m, err := manager(c)
-					if err != nil {
-						return err
-					}
+				Action: withManager(nil, func(c *cli.Context, m *container.Manager, _ []string) error {
 					return m.HostSetup(c.Context)
-				},
+				}),
 			},
 			{
 				Name:  "teardown",
@@ -27,16 +23,9 @@ func hostCommand() *cli.Command {
 				Flags: []cli.Flag{
 					&cli.BoolFlag{Name: "force", Usage: "even while containers run (they lose their network)"},
 				},
-				Action: func(c *cli.Context) error {
-					if _, err := args(c); err != nil {
-						return err
-					}
-					m, err := manager(c)
-					if err != nil {
-						return err
-					}
+				Action: withManager(nil, func(c *cli.Context, m *container.Manager, _ []string) error {
 					return m.HostTeardown(c.Context, c.Bool("force"))
-				},
+				}),
 			},
 		},
 	}

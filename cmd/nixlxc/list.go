@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"text/tabwriter"
 
+	"github.com/nixlxc/nixlxc/container"
 	"github.com/urfave/cli/v2"
 )
 
@@ -15,14 +16,7 @@ func listCommand() *cli.Command {
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "json", Usage: "print a JSON array for scripts"},
 		},
-		Action: func(c *cli.Context) error {
-			if _, err := args(c); err != nil {
-				return err
-			}
-			m, err := manager(c)
-			if err != nil {
-				return err
-			}
+		Action: withManager(nil, func(c *cli.Context, m *container.Manager, _ []string) error {
 			infos, err := m.List(c.Context)
 			if err != nil {
 				return err
@@ -47,6 +41,6 @@ func listCommand() *cli.Command {
 				fmt.Fprintf(w, "%s\t%s\t%s\tgeneration %d\t%s\n", i.Name, i.State, ip, i.Generation, auto)
 			}
 			return w.Flush()
-		},
+		}),
 	}
 }

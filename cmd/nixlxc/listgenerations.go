@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/nixlxc/nixlxc/container"
 	"github.com/nixlxc/nixlxc/generations"
 	"github.com/urfave/cli/v2"
 )
@@ -16,15 +17,7 @@ func listGenerationsCommand() *cli.Command {
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "json", Usage: "print a JSON array for scripts"},
 		},
-		Action: func(c *cli.Context) error {
-			a, err := args(c, "NAME")
-			if err != nil {
-				return err
-			}
-			m, err := manager(c)
-			if err != nil {
-				return err
-			}
+		Action: withManager([]string{"NAME"}, func(c *cli.Context, m *container.Manager, a []string) error {
 			gens, err := m.ListGenerations(c.Context, a[0])
 			if err != nil {
 				return err
@@ -39,6 +32,6 @@ func listGenerationsCommand() *cli.Command {
 			}
 			fmt.Fprint(c.App.Writer, generations.Format(gens))
 			return nil
-		},
+		}),
 	}
 }

@@ -12,15 +12,7 @@ func loginCommand() *cli.Command {
 		Name:      "login",
 		Usage:     "open an interactive root shell in a running container",
 		ArgsUsage: "NAME",
-		Action: func(c *cli.Context) error {
-			a, err := args(c, "NAME")
-			if err != nil {
-				return err
-			}
-			m, err := manager(c)
-			if err != nil {
-				return err
-			}
+		Action: withManager([]string{"NAME"}, func(c *cli.Context, m *container.Manager, a []string) error {
 			status, err := m.Login(c.Context, a[0], container.Stdio{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr})
 			if err != nil {
 				return err
@@ -29,6 +21,6 @@ func loginCommand() *cli.Command {
 				return exitCode(status)
 			}
 			return nil
-		},
+		}),
 	}
 }

@@ -6,6 +6,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"github.com/nixlxc/nixlxc/internal/oneline"
 	"io"
 	"os"
 	"strings"
@@ -53,7 +54,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if errors.As(err, &code) {
 		return int(code)
 	}
-	fmt.Fprintf(stderr, "nixlxc: %s\n", oneLine(err.Error()))
+	fmt.Fprintf(stderr, "nixlxc: %s\n", oneline.Clean(err.Error()))
 	var nerr *nixsys.Error
 	if verbose(args) && errors.As(err, &nerr) && nerr.Detail() != "" {
 		fmt.Fprintf(stderr, "\nNix's output:\n%s\n", strings.TrimRight(nerr.Detail(), "\n"))
@@ -96,15 +97,6 @@ func (e usageError) Error() string { return e.msg }
 
 func usagef(format string, args ...any) error {
 	return usageError{fmt.Sprintf(format, args...)}
-}
-
-func oneLine(s string) string {
-	return strings.Join(strings.Fields(strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return ' '
-		}
-		return r
-	}, s)), " ")
 }
 
 func verbose(args []string) bool {

@@ -1,22 +1,17 @@
 package main
 
-import "github.com/urfave/cli/v2"
+import (
+	"github.com/nixlxc/nixlxc/container"
+	"github.com/urfave/cli/v2"
+)
 
 func rollbackCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "rollback",
 		Usage:     "switch to the generation before the current one (in place if running)",
 		ArgsUsage: "NAME",
-		Action: func(c *cli.Context) error {
-			a, err := args(c, "NAME")
-			if err != nil {
-				return err
-			}
-			m, err := manager(c)
-			if err != nil {
-				return err
-			}
+		Action: withManager([]string{"NAME"}, func(c *cli.Context, m *container.Manager, a []string) error {
 			return m.Rollback(c.Context, a[0])
-		},
+		}),
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 
+	"github.com/nixlxc/nixlxc/container"
 	"github.com/urfave/cli/v2"
 )
 
@@ -17,15 +18,7 @@ func showIPCommand() *cli.Command {
 			&cli.BoolFlag{Name: "6", Usage: "print the IPv6 address of the internet interface"},
 			&cli.BoolFlag{Name: "json", Usage: "print every interface and address as JSON"},
 		},
-		Action: func(c *cli.Context) error {
-			a, err := args(c, "NAME")
-			if err != nil {
-				return err
-			}
-			m, err := manager(c)
-			if err != nil {
-				return err
-			}
+		Action: withManager([]string{"NAME"}, func(c *cli.Context, m *container.Manager, a []string) error {
 			addrs, err := m.ShowIP(c.Context, a[0])
 			if err != nil {
 				return err
@@ -55,6 +48,6 @@ func showIPCommand() *cli.Command {
 			}
 			fmt.Fprintln(c.App.Writer, p.Addr())
 			return nil
-		},
+		}),
 	}
 }

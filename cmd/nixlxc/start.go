@@ -14,16 +14,8 @@ func startCommand() *cli.Command {
 			&cli.DurationFlag{Name: "timeout", Value: container.DefaultBootTimeout, Usage: "how long to wait for the system to report booted"},
 			&cli.BoolFlag{Name: "no-wait", Usage: "return once LXC runs the container, like lxc-start -d, without waiting for boot"},
 		},
-		Action: func(c *cli.Context) error {
-			a, err := args(c, "NAME")
-			if err != nil {
-				return err
-			}
-			m, err := manager(c)
-			if err != nil {
-				return err
-			}
+		Action: withManager([]string{"NAME"}, func(c *cli.Context, m *container.Manager, a []string) error {
 			return m.Start(c.Context, a[0], container.StartOptions{Timeout: c.Duration("timeout"), NoWait: c.Bool("no-wait")})
-		},
+		}),
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 
+	"github.com/nixlxc/nixlxc/container"
 	"github.com/urfave/cli/v2"
 )
 
@@ -11,21 +12,13 @@ func stateCommand() *cli.Command {
 		Name:      "state",
 		Usage:     "print a container's state: RUNNING, STOPPED, ...",
 		ArgsUsage: "NAME",
-		Action: func(c *cli.Context) error {
-			a, err := args(c, "NAME")
-			if err != nil {
-				return err
-			}
-			m, err := manager(c)
-			if err != nil {
-				return err
-			}
+		Action: withManager([]string{"NAME"}, func(c *cli.Context, m *container.Manager, a []string) error {
 			state, err := m.State(c.Context, a[0])
 			if err != nil {
 				return err
 			}
 			fmt.Fprintln(c.App.Writer, state)
 			return nil
-		},
+		}),
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"time"
 
+	"github.com/nixlxc/nixlxc/container"
 	"github.com/urfave/cli/v2"
 )
 
@@ -14,16 +15,8 @@ func stopCommand() *cli.Command {
 		Flags: []cli.Flag{
 			&cli.DurationFlag{Name: "timeout", Value: 30 * time.Second, Usage: "how long the system may take to stop before it is killed"},
 		},
-		Action: func(c *cli.Context) error {
-			a, err := args(c, "NAME")
-			if err != nil {
-				return err
-			}
-			m, err := manager(c)
-			if err != nil {
-				return err
-			}
+		Action: withManager([]string{"NAME"}, func(c *cli.Context, m *container.Manager, a []string) error {
 			return m.Stop(c.Context, a[0], c.Duration("timeout"))
-		},
+		}),
 	}
 }

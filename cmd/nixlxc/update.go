@@ -22,19 +22,11 @@ func updateCommand() *cli.Command {
 				Usage: "with --auto-rollback: how long the new system may take to report healthy",
 			},
 		},
-		Action: func(c *cli.Context) error {
-			a, err := args(c, "NAME", "CONFIG.nix")
-			if err != nil {
-				return err
-			}
-			m, err := manager(c)
-			if err != nil {
-				return err
-			}
+		Action: withManager([]string{"NAME", "CONFIG.nix"}, func(c *cli.Context, m *container.Manager, a []string) error {
 			return m.Update(c.Context, a[0], a[1], container.UpdateOptions{
 				AutoRollback:  c.Bool("auto-rollback"),
 				HealthTimeout: c.Duration("health-timeout"),
 			})
-		},
+		}),
 	}
 }
