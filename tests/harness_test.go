@@ -44,7 +44,11 @@ func TestMain(m *testing.M) {
 			panic(err)
 		}
 		binary = filepath.Join(dir, "nixlxc")
-		build := exec.Command("go", "build", "-o", binary, "./cmd/nixlxc")
+		args := []string{"build", "-o", binary}
+		if raceBuild {
+			args = append(args, "-race")
+		}
+		build := exec.Command("go", append(args, "./cmd/nixlxc")...)
 		build.Dir = repoRoot
 		build.Stdout, build.Stderr = os.Stderr, os.Stderr
 		if err := build.Run(); err != nil {
