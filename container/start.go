@@ -31,7 +31,9 @@ type StartOptions struct {
 // booted (not merely that LXC runs it). Starting a running container is not
 // an error.
 func (m *Manager) Start(ctx context.Context, name string, o StartOptions) error {
+	t := time.Now()
 	return m.withLock(ctx, name, func() error {
+		t = m.trace("lock", t)
 		rec, err := m.loadUsable(name)
 		if err != nil {
 			return err
@@ -41,7 +43,9 @@ func (m *Manager) Start(ctx context.Context, name string, o StartOptions) error 
 			return err
 		}
 		defer h.Close()
-		switch state := h.State(); state {
+		state := h.State()
+		m.trace("record+state", t)
+		switch state {
 		case lxcapi.Stopped:
 		case lxcapi.Running:
 			m.printf("%s is already running\n", name)
@@ -82,6 +86,7 @@ func (m *Manager) launch(ctx context.Context, rec *record, h *lxcapi.Handle) err
 	if err != nil {
 		return err
 	}
+	t := time.Now()
 	settings, err := systemSettings(system, rec.Settings)
 	if err != nil {
 		return err
@@ -89,7 +94,6 @@ func (m *Manager) launch(ctx context.Context, rec *record, h *lxcapi.Handle) err
 	if err := clearDir(m.runDir(name)); err != nil {
 		return err
 	}
-	t := time.Now()
 	// The config is rendered again when anything it comes from changed
 	// since it was written: the settings, the host's network settings or
 	// cgroup layout, the leases, nixlxc itself. Usually nothing did: then a

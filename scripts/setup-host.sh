@@ -39,13 +39,25 @@ covered() {
 		END { exit !found }' "$1" 2>/dev/null
 }
 
+# overlaps FILE: other users whose subordinate ids overlap root's range could
+# map them, and so reach containers' files (Debian gives the first user
+# 100000:65536). Said, not changed: the range is the one nixcloud used.
+overlaps() {
+	awk -F: -v s="$SUBID_START" -v c="$SUBID_COUNT" '
+		$1 != "root" && $1 !~ /^#/ && NF == 3 && $2 < s + c && $2 + $3 > s { print $1 }' "$1" 2>/dev/null
+}
+
 setup_subids() {
-	local f
+	local f users
 	for f in /etc/subuid /etc/subgid; do
 		touch "$f"
 		if ! covered "$f"; then
 			echo "setup-host: adding root:$SUBID_START:$SUBID_COUNT to $f"
 			echo "root:$SUBID_START:$SUBID_COUNT" >>"$f"
+		fi
+		users=$(overlaps "$f" | sort -u | tr '\n' ' ')
+		if [ -n "$users" ]; then
+			echo "setup-host: warning: in $f, ${users% }'s subordinate ids overlap root's $SUBID_START-$((SUBID_START + SUBID_COUNT - 1)): those users could reach containers' files (set NIXLXC_SUBID_START to move root's range)" >&2
 		fi
 	done
 }

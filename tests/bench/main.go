@@ -431,14 +431,26 @@ func (b *bench) figNetwork() error {
 	os.WriteFile(filepath.Join(bare, "bnet", "config"), []byte(strings.Join(lines, "\n")+"\n"), 0o600)
 
 	for i := 0; i < b.count; i++ {
-		r := e.runEnv("", []string{"NIXLXC_TRACE=1"}, b.nixlxc, "start", "--no-wait", "bnet")
+		// A usual start: the rendered config is current, nixlxc does no
+		// network work of its own before LXC's.
+		r := e.runEnv("nixlxc start --no-wait, config current (RUNNING)", []string{"NIXLXC_TRACE=1"}, b.nixlxc, "start", "--no-wait", "bnet")
 		if r.err != nil {
 			return r.err
 		}
-		for step, d := range traceSteps(r.stderr) {
-			if step == "network" {
-				b.rec.add(sample{at: time.Now(), elapsed: d, label: "nixlxc network setup (leases, host check, veths)", ok: true})
-			}
+		if _, did := traceSteps(r.stderr)["network"]; did {
+			b.rec.note("a start with a current config did network work: %s", r.stderr)
+		}
+		e.mustNixlxc("terminate", "bnet")
+		// The first start after something changed (update, host config):
+		// leases checked, host network checked, stale veths removed, the
+		// config rendered again.
+		os.Remove(filepath.Join(p, "bnet", "config.key"))
+		r = e.runEnv("nixlxc start --no-wait, config re-rendered (RUNNING)", []string{"NIXLXC_TRACE=1"}, b.nixlxc, "start", "--no-wait", "bnet")
+		if r.err != nil {
+			return r.err
+		}
+		if d, ok := traceSteps(r.stderr)["network"]; ok {
+			b.rec.add(sample{at: time.Now(), elapsed: d, label: "  nixlxc's own network step when re-rendering", ok: true})
 		}
 		e.mustNixlxc("terminate", "bnet")
 		for _, v := range []struct{ path, label string }{{p, "lxc-start with 2 veths (RUNNING)"}, {bare, "lxc-start without network (RUNNING)"}} {
@@ -451,9 +463,9 @@ func (b *bench) figNetwork() error {
 	}
 	withNet := median(b.rec.durations("lxc-start with 2 veths (RUNNING)"))
 	without := median(b.rec.durations("lxc-start without network (RUNNING)"))
-	own := median(b.rec.durations("nixlxc network setup (leases, host check, veths)"))
-	b.rec.note("network per container: nixlxc's own %s ms + LXC's veths and addresses %s ms (median difference) = %s ms (target 5 ms)",
-		ms(own), ms(withNet-without), ms(own+withNet-without))
+	own := median(b.rec.durations("  nixlxc's own network step when re-rendering"))
+	b.rec.note("network per container: LXC's veths, addresses and bridge attach %s ms (median difference with and without them); nixlxc's own: none on a usual start, %s ms when the config is re-rendered; total at most %s ms (target 5 ms)",
+		ms(withNet-without), ms(own), ms(own+withNet-without))
 
 	// Every exec during a start.
 	if _, err := exec.LookPath("strace"); err != nil {
