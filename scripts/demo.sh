@@ -7,6 +7,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup-host.sh
 export PATH=/usr/local/go/bin:$PATH
+# On NixOS (untested here) the stand-in takes its static busybox from nixpkgs.
+if [ -e /etc/NIXOS ] && [ ! -e /usr/bin/busybox ] && [ -z "${NIXLXC_STANDIN_BUSYBOX_DIR:-}" ]; then
+	NIXLXC_STANDIN_BUSYBOX_DIR=$(nix-build '<nixpkgs>' -A pkgsStatic.busybox --no-out-link)/bin
+	export NIXLXC_STANDIN_BUSYBOX_DIR
+fi
 make -s build
 nixlxc=$PWD/bin/nixlxc
 # No nixpkgs offline: the stand-in builds a small NixOS-like system from

@@ -5,7 +5,15 @@
 # from argv[0], so "${boot}/busybox sh" runs the shell.
 { system }:
 let
-  hostDir = if builtins.pathExists /usr/bin/busybox then /usr/bin else /bin;
+  # A directory holding a static busybox: Debian's busybox-static, or one
+  # named by NIXLXC_STANDIN_BUSYBOX_DIR (on NixOS, for instance, the bin of
+  # nixpkgs' pkgsStatic.busybox).
+  fromEnv = builtins.getEnv "NIXLXC_STANDIN_BUSYBOX_DIR";
+  hostDir =
+    if fromEnv != "" then /. + fromEnv
+    else if builtins.pathExists /usr/bin/busybox then /usr/bin
+    else if builtins.pathExists /bin/busybox then /bin
+    else throw "standin-nixpkgs needs a static busybox: install busybox-static, or set NIXLXC_STANDIN_BUSYBOX_DIR to a directory holding one";
   boot = builtins.path {
     path = hostDir;
     name = "busybox-bootstrap";
