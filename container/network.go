@@ -586,6 +586,9 @@ func (m *Manager) HostSetup(ctx context.Context) error {
 		if inet == "" {
 			inet = "(no default route: any interface but " + bridges.Internet + ")"
 		}
+		if c.InternetInterface != "" && !bridges.LinkExists(c.InternetInterface) {
+			inet += " (which does not exist now)"
+		}
 		m.printf("host network ready: %s %s, %s %s, NAT out of %s", bridges.Hostonly, bridges.HostonlyHost, bridges.Internet, bridges.InternetHost, inet)
 		if c.IPv6.Enable {
 			m.printf(", IPv6 %s/%d", c.IPv6.Prefix, c.IPv6.PrefixLength)
