@@ -1,10 +1,13 @@
 package container
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"github.com/nixlxc/nixlxc/internal/oneline"
+	"os"
+	"os/exec"
 	"sort"
 	"strings"
 	"sync"
@@ -141,38 +144,39 @@ func (m *Manager) Autostart(ctx context.Context, o AutostartOptions) error {
 }
 
 // autostartOne starts one container, retrying; it reports "running" for a
-// container that already was.
+// container that already was. Each start and each kill of a failed one runs
+// in a nixlxc process of its own, as `nixlxc start` and `nixlxc terminate`:
+// liblxc leaves an lxc.monitor cgroup behind whenever the process that
+// started a container also stops it.
 func (m *Manager) autostartOne(ctx context.Context, mb member, o AutostartOptions) (string, error) {
 	var last error
 	for attempt := 1; attempt <= o.Attempts; attempt++ {
-		outcome := "started"
-		err := m.withLock(ctx, mb.name, func() error {
-			rec, err := m.loadUsable(mb.name)
-			if err != nil {
-				return err
-			}
-			state, err := m.lxc.State(mb.name)
-			if err != nil {
-				return err
-			}
-			if state == lxcapi.Running {
-				outcome = "running"
-				return nil
-			}
-			if state != lxcapi.Stopped {
-				return fmt.Errorf("%w: %s is %s", ErrRunning, mb.name, state)
-			}
-			err = m.start(ctx, rec, o.BootTimeout)
-			if err != nil && !errors.Is(err, ErrRunning) {
-				// A half-booted container is stopped before the next try.
-				m.lxc.Kill(mb.name)
-			}
-			return err
-		})
+		rec, err := m.loadUsable(mb.name)
+		if err != nil {
+			return "", err
+		}
+		state, err := m.lxc.State(rec.Name)
+		if err != nil {
+			return "", err
+		}
+		switch state {
+		case lxcapi.Running:
+			return "running", nil
+		case lxcapi.Stopped:
+		default:
+			return "", fmt.Errorf("%w: %s is %s", ErrRunning, mb.name, state)
+		}
+		timeout := o.BootTimeout
+		if timeout <= 0 {
+			timeout = DefaultBootTimeout
+		}
+		err = m.self(ctx, "start", "--timeout", timeout.String(), mb.name)
 		if err == nil {
-			return outcome, nil
+			return "started", nil
 		}
 		last = err
+		// A half-booted container is stopped before the next try.
+		m.self(ctx, "terminate", mb.name)
 		if attempt < o.Attempts {
 			m.printf("autostart: %s: attempt %d of %d failed: %v\n", mb.name, attempt, o.Attempts, oneline.Clean(err.Error()))
 			select {
@@ -183,6 +187,26 @@ func (m *Manager) autostartOne(ctx context.Context, mb member, o AutostartOption
 		}
 	}
 	return "", last
+}
+
+// self runs a nixlxc command on this installation in a process of its own
+// and returns its error line as an error.
+func (m *Manager) self(ctx context.Context, args ...string) error {
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	all := append([]string{"--state-dir", m.stateDir, "--profile-dir", m.profileDir, "--host-config", m.hostConfig}, args...)
+	cmd := exec.CommandContext(ctx, exe, all...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		if msg := strings.TrimPrefix(strings.TrimSpace(stderr.String()), "nixlxc: "); msg != "" {
+			return errors.New(oneline.Clean(msg))
+		}
+		return err
+	}
+	return nil
 }
 
 // ShutdownAll stops every running container cleanly, in the reverse of the

@@ -129,6 +129,14 @@ func TestAutostart(t *testing.T) {
 		return httpGet("http://"+h.ip("early")+"/") == "hello from early"
 	})
 	h.must("shutdown-all")
+
+	// No container left a cgroup behind (liblxc leaves its monitor's when
+	// one process both starts and stops a container: autostart's retries).
+	for _, name := range []string{"broken", "early", "late", "manual"} {
+		if left, _ := filepath.Glob("/sys/fs/cgroup/*/lxc.*." + name + "*"); len(left) > 0 {
+			t.Errorf("cgroups left for %s: %v", name, left)
+		}
+	}
 }
 
 func mtime(t *testing.T, path string) time.Time {
