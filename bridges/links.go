@@ -116,21 +116,6 @@ func DeleteLink(name string) error {
 	return nil
 }
 
-// Links returns the names of interfaces whose name starts with prefix.
-func Links(prefix string) ([]string, error) {
-	links, err := netlink.LinkList()
-	if err != nil {
-		return nil, fmt.Errorf("netlink: listing links: %w", err)
-	}
-	var out []string
-	for _, l := range links {
-		if n := l.Attrs().Name; len(n) >= len(prefix) && n[:len(prefix)] == prefix {
-			out = append(out, n)
-		}
-	}
-	return out, nil
-}
-
 // StaleVeths returns the veths named with one of prefixes whose peer is in
 // this network namespace too: a container's veth has its peer inside the
 // container, and goes away with it, so a veth whose peer never left the

@@ -137,7 +137,7 @@ func (m *Manager) configPath(name string) string {
 func (m *Manager) recordPath(name string) string {
 	return filepath.Join(m.containerDir(name), "nixlxc.json")
 }
-func (m *Manager) logPath(name string) string { return lxcapi.LogPath(m.containerDir(name)) }
+func (m *Manager) logPath(name string) string { return filepath.Join(m.containerDir(name), "lxc.log") }
 func (m *Manager) consolePath(name string) string {
 	return filepath.Join(m.containerDir(name), "console.log")
 }
@@ -151,9 +151,6 @@ func (m *Manager) profile(name string) generations.Profile {
 		GCRootDir: m.gcRootDir,
 	}
 }
-
-// LXCPath is the directory lxc-* tools take as -P.
-func (m *Manager) LXCPath() string { return m.lxc.Path }
 
 // withLock runs fn holding the container's lock. The name is checked first:
 // it becomes a file name.

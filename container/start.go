@@ -63,22 +63,6 @@ func (m *Manager) Start(ctx context.Context, name string, o StartOptions) error 
 	})
 }
 
-// start boots a stopped container; the caller holds its lock.
-func (m *Manager) start(ctx context.Context, rec *record, timeout time.Duration) error {
-	h, err := m.lxc.Open(rec.Name)
-	if err != nil {
-		return err
-	}
-	defer h.Close()
-	if state := h.State(); state != lxcapi.Stopped {
-		return fmt.Errorf("%w: %s is %s; it can be started only when STOPPED", ErrRunning, rec.Name, state)
-	}
-	if err := m.launch(ctx, rec, h); err != nil {
-		return err
-	}
-	return m.waitBooted(ctx, rec.Name, timeout)
-}
-
 // launch starts a stopped container and returns when LXC runs it.
 func (m *Manager) launch(ctx context.Context, rec *record, h *lxcapi.Handle) error {
 	name := rec.Name

@@ -94,25 +94,27 @@ func (m *Manager) Update(ctx context.Context, name, file string, o UpdateOptions
 
 // Rollback moves the container to the generation before the current one.
 func (m *Manager) Rollback(ctx context.Context, name string) error {
-	return m.withLock(ctx, name, func() error {
-		rec, err := m.loadUsable(name)
-		if err != nil {
-			return err
-		}
-		gens, err := m.profile(name).List()
-		if err != nil {
-			return err
-		}
+	return m.switchChosen(ctx, name, func(gens []generations.Generation) (int, error) {
 		prev, err := generations.Previous(gens)
 		if err != nil {
-			return fmt.Errorf("%s: %w", name, err)
+			return 0, fmt.Errorf("%s: %w", name, err)
 		}
-		return m.switchTo(ctx, rec, prev.Number)
+		return prev.Number, nil
 	})
 }
 
 // SwitchGeneration moves the container to generation n.
 func (m *Manager) SwitchGeneration(ctx context.Context, name string, n int) error {
+	return m.switchChosen(ctx, name, func(gens []generations.Generation) (int, error) {
+		if _, err := generations.Find(gens, n); err != nil {
+			return 0, fmt.Errorf("%w: %s has no generation %d", ErrNoGeneration, name, n)
+		}
+		return n, nil
+	})
+}
+
+// switchChosen switches to the generation choose picks from the profile.
+func (m *Manager) switchChosen(ctx context.Context, name string, choose func([]generations.Generation) (int, error)) error {
 	return m.withLock(ctx, name, func() error {
 		rec, err := m.loadUsable(name)
 		if err != nil {
@@ -122,8 +124,9 @@ func (m *Manager) SwitchGeneration(ctx context.Context, name string, n int) erro
 		if err != nil {
 			return err
 		}
-		if _, err := generations.Find(gens, n); err != nil {
-			return fmt.Errorf("%w: %s has no generation %d", ErrNoGeneration, name, n)
+		n, err := choose(gens)
+		if err != nil {
+			return err
 		}
 		return m.switchTo(ctx, rec, n)
 	})

@@ -173,9 +173,6 @@ func waitStatus(pid int) (int, error) {
 	return ws.ExitStatus(), nil
 }
 
-// Version is liblxc's version.
-func Version() string { return lxc.Version() }
-
 // CgroupV2 reports whether the host runs the unified cgroup hierarchy only,
 // which decides how resource limits are spelled.
 func CgroupV2() bool {
@@ -240,6 +237,3 @@ func lastError(logFile string, offset int64) string {
 	}
 	return last
 }
-
-// LogPath is where nixlxc asks LXC to log for a container directory.
-func LogPath(containerDir string) string { return filepath.Join(containerDir, "lxc.log") }
