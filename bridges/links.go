@@ -121,6 +121,20 @@ func DeleteLink(name string) error {
 // container, and goes away with it, so a veth whose peer never left the
 // host belongs to no container (a start that was killed half-way). A veth
 // of a running container, whoever started it, is never one of them.
+// VethInUse reports whether name is a veth whose peer is in another
+// network namespace: a running container's interface.
+func VethInUse(name string) (bool, error) {
+	l, err := netlink.LinkByName(name)
+	var notFound netlink.LinkNotFoundError
+	if errors.As(err, &notFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("netlink: %s: %w", name, err)
+	}
+	return l.Type() == "veth" && l.Attrs().NetNsID >= 0, nil
+}
+
 func StaleVeths(prefixes ...string) ([]string, error) {
 	links, err := netlink.LinkList()
 	if err != nil {

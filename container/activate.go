@@ -49,12 +49,17 @@ func (m *Manager) activate(ctx context.Context, next *record, prev generations.G
 
 	m.printf("%s: activating generation %d in place\n", name, n)
 	problem := m.switchSystem(ctx, name, target.Path)
+	if !errors.Is(problem, errNotRun) {
+		// The new system's activation ran, whatever it did: from now on
+		// it is what runs there, by nixlxc's own account.
+		next.Active = target.Path
+	}
 	if problem == nil && o.AutoRollback {
 		problem = m.waitHealthy(ctx, name, target.Path, o.HealthTimeout)
 	}
 	if problem == nil {
 		m.printf("%s: generation %d is active\n", name, n)
-		return nil
+		return m.saveRecord(next)
 	}
 
 	if o.AutoRollback {
@@ -63,7 +68,10 @@ func (m *Manager) activate(ctx context.Context, next *record, prev generations.G
 			return err
 		}
 		back := m.switchSystem(ctx, name, prev.Path)
-		if err := m.followActive(ctx, next, gens, prev); err != nil {
+		if !errors.Is(back, errNotRun) {
+			next.Active = prev.Path
+		}
+		if err := m.settle(ctx, next, gens); err != nil {
 			return err
 		}
 		if back != nil {
@@ -71,12 +79,16 @@ func (m *Manager) activate(ctx context.Context, next *record, prev generations.G
 		}
 		return fmt.Errorf("%w: %s: generation %d failed (%v); rolled back to generation %d, which is active", ErrActivate, name, n, problem, prev.Number)
 	}
-	if err := m.followActive(ctx, next, gens, prev); err != nil {
+	if err := m.settle(ctx, next, gens); err != nil {
 		return err
 	}
 	active, _ := m.current(name)
 	return fmt.Errorf("%w: %s: generation %d: %v; generation %d is active", ErrActivate, name, n, problem, active.Number)
 }
+
+// errNotRun marks an activation that could not even be started in the
+// container: what ran there before still does.
+var errNotRun = errors.New("could not run switch-to-configuration")
 
 // DefaultActivationTimeout bounds a switch-to-configuration: the container
 // runs it, and must not be able to hold a command (and its lock) forever.
@@ -84,11 +96,13 @@ const DefaultActivationTimeout = 15 * time.Minute
 
 // switchSystem runs system's switch-to-configuration inside the container.
 func (m *Manager) switchSystem(ctx context.Context, name, system string) error {
-	ctx, cancel := context.WithTimeout(ctx, DefaultActivationTimeout)
+	// Once begun, an activation runs to its end: stopping it half-way
+	// (a ^C) would leave the container between two systems.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), DefaultActivationTimeout)
 	defer cancel()
 	status, output, err := m.runCaptured(ctx, name, []string{filepath.Join(system, "bin", "switch-to-configuration"), "switch"})
 	if err != nil {
-		return err
+		return fmt.Errorf("%w: %v", errNotRun, err)
 	}
 	if status == 0 {
 		return nil
@@ -145,12 +159,14 @@ func (m *Manager) failedUnits(name, system string) string {
 	return ""
 }
 
-// followActive points the profile at the generation whose system the
-// container reports active, and records that generation's settings.
-func (m *Manager) followActive(ctx context.Context, rec *record, gens []generations.Generation, fallback generations.Generation) error {
-	active, err := readReport(filepath.Join(m.runDir(rec.Name), "current"))
-	if err != nil {
-		active = fallback.Path
+// settle makes the host's state follow what nixlxc activated last
+// (rec.Active): the profile points at the newest generation holding that
+// system, and the record and LXC config carry its settings. The
+// container's own report of what it runs plays no part.
+func (m *Manager) settle(ctx context.Context, rec *record, gens []generations.Generation) error {
+	active := rec.Active
+	if active == "" {
+		active, _ = m.currentSystem(rec.Name)
 	}
 	cur, _ := m.current(rec.Name)
 	if cur.Path != active {

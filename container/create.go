@@ -10,8 +10,10 @@ import (
 
 	"github.com/nixlxc/nixlxc/faultpoint"
 	"github.com/nixlxc/nixlxc/generations"
+	"github.com/nixlxc/nixlxc/internal/oneline"
 	"github.com/nixlxc/nixlxc/ipam"
 	"github.com/nixlxc/nixlxc/revert"
+	"github.com/nixlxc/nixlxc/rmtree"
 	"github.com/nixlxc/nixlxc/spec"
 )
 
@@ -35,6 +37,9 @@ func (m *Manager) Create(ctx context.Context, name, file string, o CreateOptions
 	}
 	return m.withLock(ctx, name, func() error {
 		if m.exists(name) {
+			if _, err := m.loadRecord(name); errors.Is(err, ErrCorrupt) {
+				return fmt.Errorf("%w: %s, with an unreadable record (run nixlxc doctor --repair, or destroy it)", ErrExists, name)
+			}
 			return fmt.Errorf("%w: %s (use update to change it)", ErrExists, name)
 		}
 		if _, err := os.Lstat(m.containerDir(name)); err == nil {
@@ -44,10 +49,18 @@ func (m *Manager) Create(ctx context.Context, name, file string, o CreateOptions
 		// over a profile nixlxc did not make.
 		profDir := filepath.Dir(m.profile(name).Path)
 		if _, err := os.Lstat(profDir); err == nil {
-			if m.ownsProfile(name) {
+			switch owner, mk := m.profileOwner(name); owner {
+			case ownerUs:
 				return fmt.Errorf("%w: %s has leftovers of an interrupted command in %s (run nixlxc doctor --repair)", ErrExists, name, profDir)
+			case ownerOther:
+				return fmt.Errorf("%w: the profile %s belongs to another nixlxc installation (state directory %s)", ErrExists, profDir, oneline.Clean(mk.StateDir))
+			case ownerUnknown:
+				return fmt.Errorf("%w: the profile %s was made by an older nixlxc for another installation (remove it if nothing uses it)", ErrExists, profDir)
 			}
 			return fmt.Errorf("%w: the profile %s exists and is not nixlxc's (a nixos-container named %s?)", ErrExists, profDir, name)
+		}
+		if err := m.checkReachable(); err != nil {
+			return err
 		}
 		settings, err := m.readSettings(ctx, name, file)
 		if err != nil {
@@ -69,7 +82,7 @@ func (m *Manager) Create(ctx context.Context, name, file string, o CreateOptions
 		if err := os.Mkdir(m.containerDir(name), 0o711); err != nil {
 			return fmt.Errorf("creating %s: %w", m.containerDir(name), err)
 		}
-		r.Add(func() { os.RemoveAll(m.containerDir(name)) })
+		r.Add(func() { rmtree.RemoveAll(m.containerDir(name)) })
 		faultpoint.Hit("create:dir")
 
 		d, err := m.db()
@@ -112,6 +125,11 @@ func (m *Manager) Create(ctx context.Context, name, file string, o CreateOptions
 			return err
 		}
 		faultpoint.Hit("create:config")
+		// The record makes the container exist: an interrupted create
+		// stops short of it and undoes the rest.
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("creating %s: %w", name, err)
+		}
 		if err := m.saveRecord(rec); err != nil {
 			return err
 		}
@@ -183,24 +201,6 @@ func (m *Manager) build(ctx context.Context, rec *record, file string, s spec.Se
 		return "", func() {}, err
 	}
 	return system, done, nil
-}
-
-// profileMarker marks a profile directory as nixlxc's: the directory is
-// the layout nixos-container uses too, and nixlxc must never remove or
-// extend a profile it did not make.
-const profileMarker = ".nixlxc"
-
-func (m *Manager) claimProfile(name string) error {
-	dir := filepath.Dir(m.profile(name).Path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	return os.WriteFile(filepath.Join(dir, profileMarker), []byte("made by nixlxc for container "+name+"\n"), 0o644)
-}
-
-func (m *Manager) ownsProfile(name string) bool {
-	_, err := os.Stat(filepath.Join(filepath.Dir(m.profile(name).Path), profileMarker))
-	return err == nil
 }
 
 // addGeneration makes system the profile's current generation, under the

@@ -6,10 +6,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
+	"syscall"
 
 	"github.com/nixlxc/nixlxc/faultpoint"
 	"github.com/nixlxc/nixlxc/lock"
 	"github.com/nixlxc/nixlxc/lxcapi"
+	"github.com/nixlxc/nixlxc/rmtree"
 	"github.com/nixlxc/nixlxc/spec"
 )
 
@@ -17,9 +20,13 @@ import (
 // with every generation and GC root, its addresses and id range. A running
 // container is refused unless force, which kills it first.
 //
-// The record is marked first and removed last, so an interrupted destroy
-// leaves a container that says it is being destroyed (nothing else can
-// start or change it) and that destroy finishes when run again.
+// Nothing is removed while a host directory is mounted inside the
+// container's files (a bind mount someone made into its rootfs): that is the
+// host's data, and the error names the mount. The record is marked first
+// and removed last, so an interrupted destroy leaves a container that says
+// it is being destroyed (nothing else can start or change it) and that
+// destroy, or doctor --repair, finishes. Once marked, a destroy is finished
+// even when interrupted: half of it cannot be undone.
 func (m *Manager) Destroy(ctx context.Context, name string, force bool) error {
 	if err := spec.CheckName(name); err != nil {
 		return err
@@ -28,41 +35,51 @@ func (m *Manager) Destroy(ctx context.Context, name string, force bool) error {
 	if err != nil {
 		return err
 	}
-	rec, err := m.loadRecord(name)
-	if err != nil {
+	release := func() {
 		if m.exists(name) {
 			l.Release()
 		} else {
 			l.ReleaseAndRemove()
 		}
+	}
+	rec, err := m.loadRecord(name)
+	switch {
+	case errors.Is(err, ErrCorrupt):
+		// Its record cannot be read, but it is a container and destroy
+		// needs nothing of the record but the name.
+		m.printf("%s: its record is unreadable; destroying it anyway\n", name)
+		rec = &record{Name: name}
+	case err != nil:
+		release()
 		return err
+	}
+	if err := m.refuseMounts(name); err != nil {
+		release()
+		return fmt.Errorf("destroying %s: %w", name, err)
 	}
 	state, err := m.lxc.State(name)
 	if err != nil {
-		l.Release()
+		release()
 		return err
 	}
 	if state != lxcapi.Stopped && !force && !rec.Destroying {
-		l.Release()
+		release()
 		return fmt.Errorf("%w: %s (stop it first, or destroy --force)", ErrRunning, name)
 	}
-	if !rec.Destroying {
-		rec.Destroying = true
-		if err := m.saveRecord(rec); err != nil {
-			l.Release()
-			return fmt.Errorf("destroying %s: %w", name, err)
-		}
+	if err := m.markDestroying(rec); err != nil {
+		release()
+		return fmt.Errorf("destroying %s: %w", name, err)
 	}
 	faultpoint.Hit("destroy:marked")
 	if state != lxcapi.Stopped {
 		if err := m.lxc.Kill(name); err != nil {
-			l.Release()
+			release()
 			return fmt.Errorf("destroying %s: %w", name, err)
 		}
 	}
 	faultpoint.Hit("destroy:stopped")
 	if err := m.removeLeftovers(name); err != nil {
-		l.Release()
+		release()
 		return fmt.Errorf("destroying %s: %w", name, err)
 	}
 	// Nobody may keep waiting on the lock of a container that is gone: the
@@ -72,8 +89,49 @@ func (m *Manager) Destroy(ctx context.Context, name string, force bool) error {
 	return nil
 }
 
-// removeLeftovers removes everything of a container, the record last.
+// markDestroying records that a destroy has begun. A container that filled
+// the file system leaves no room for the record: its own files go first.
+func (m *Manager) markDestroying(rec *record) error {
+	if rec.Destroying {
+		return nil
+	}
+	rec.Destroying = true
+	err := m.saveRecord(rec)
+	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
+		if ferr := m.removeFiles(rec.Name); ferr != nil {
+			return ferr
+		}
+		err = m.saveRecord(rec)
+	}
+	return err
+}
+
+// refuseMounts fails when something is mounted inside the container's
+// files or its profile directory: removing them would remove what is
+// mounted there. Nothing nixlxc makes is mounted on the host.
+func (m *Manager) refuseMounts(name string) error {
+	var found []string
+	for _, dir := range []string{m.containerDir(name), filepath.Dir(m.profile(name).Path)} {
+		mounts, err := rmtree.MountsBelow(dir)
+		if err != nil {
+			return err
+		}
+		found = append(found, mounts...)
+	}
+	if len(found) > 0 {
+		return fmt.Errorf("%s is mounted inside its files (nixlxc never removes what is mounted there): unmount it first", strings.Join(found, ", "))
+	}
+	return nil
+}
+
+// removeLeftovers removes everything of a container: its files first (a
+// container that filled the disk leaves room for the rest), then its
+// profile, its leases and veths, the record last.
 func (m *Manager) removeLeftovers(name string) error {
+	if err := m.removeFiles(name); err != nil {
+		return err
+	}
+	faultpoint.Hit("destroy:files")
 	if m.ownsProfile(name) {
 		if err := m.profile(name).RemoveAll(); err != nil {
 			return err
@@ -84,6 +142,11 @@ func (m *Manager) removeLeftovers(name string) error {
 		return err
 	}
 	faultpoint.Hit("destroy:released")
+	return rmtree.RemoveAll(m.containerDir(name))
+}
+
+// removeFiles removes the container's directory but for its record.
+func (m *Manager) removeFiles(name string) error {
 	dir := m.containerDir(name)
 	entries, err := os.ReadDir(dir)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
@@ -93,10 +156,9 @@ func (m *Manager) removeLeftovers(name string) error {
 		if e.Name() == "nixlxc.json" {
 			continue
 		}
-		if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+		if err := rmtree.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
 			return err
 		}
 	}
-	faultpoint.Hit("destroy:files")
-	return os.RemoveAll(dir)
+	return nil
 }

@@ -2,9 +2,8 @@ package container
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"github.com/nixlxc/nixlxc/internal/oneline"
-	"net/netip"
 	"os"
 	"path/filepath"
 	"sort"
@@ -12,10 +11,12 @@ import (
 	"strings"
 
 	"github.com/nixlxc/nixlxc/bridges"
+	"github.com/nixlxc/nixlxc/cgroups"
+	"github.com/nixlxc/nixlxc/diagnose"
 	"github.com/nixlxc/nixlxc/generations"
+	"github.com/nixlxc/nixlxc/internal/oneline"
 	"github.com/nixlxc/nixlxc/ipam"
 	"github.com/nixlxc/nixlxc/lock"
-	"github.com/nixlxc/nixlxc/lxcconf"
 	"github.com/nixlxc/nixlxc/spec"
 	"golang.org/x/sys/unix"
 )
@@ -29,63 +30,314 @@ type Finding struct {
 	Err    string `json:"error,omitempty"`
 }
 
-// Doctor looks for what an interrupted or killed nixlxc can leave behind:
-// leases, veths, profiles, directories, locks and GC roots of containers
-// that do not exist, containers missing their leases, and a host network
-// without a record. With repair it fixes what it can; a second repair finds
-// nothing. Containers a command is working on right now are left alone.
+// Doctor looks for what an interrupted or killed nixlxc can leave behind
+// and for records that disagree (package diagnose decides what is wrong;
+// this file gathers what it looks at and runs the repairs). With repair it
+// fixes what it can; a second repair finds nothing. Containers a command
+// is working on right now are left alone.
 func (m *Manager) Doctor(ctx context.Context, repair bool) ([]Finding, error) {
-	d := &doctor{m: m, ctx: ctx, repair: repair}
-	names, err := m.Names()
+	found := diagnose.Classify(m.survey(ctx))
+	out := make([]Finding, 0, len(found))
+	for _, f := range found {
+		r := Finding{Problem: oneline.Clean(f.Problem), Advice: f.Advice}
+		if repair && f.Repair != diagnose.NoRepair {
+			if err := m.repair(ctx, f); err != nil {
+				r.Err = oneline.Clean(err.Error())
+			} else {
+				r.Repaired = true
+			}
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// survey gathers what doctor looks at. A check that cannot run is listed
+// as such: doctor never reports a clean bill it did not check.
+func (m *Manager) survey(ctx context.Context) diagnose.Listing {
+	var l diagnose.Listing
+	unchecked := func(check string, err error) {
+		l.Unchecked = append(l.Unchecked, diagnose.Unchecked{Check: check, Err: oneline.Clean(err.Error())})
+	}
+	entries, err := os.ReadDir(m.lxc.Path)
 	if err != nil {
-		return nil, err
+		unchecked("the containers in "+m.lxc.Path, err)
 	}
-	d.exists = map[string]bool{}
-	for _, n := range names {
-		d.exists[n] = true
+	active := m.lxc.Active()
+	var leases []ipam.Lease
+	db, err := m.db()
+	if err == nil {
+		leases, err = db.All(ctx)
 	}
-	d.leftoverDirs()
-	d.leftoverProfiles()
-	d.leftoverLeases()
-	d.missingLeases()
-	d.leftoverVeths()
-	d.leftoverBuilds()
-	d.leftoverGCRoots()
-	d.leftoverLocks()
-	d.hostNetwork()
-	d.interrupted()
-	return d.findings, nil
-}
-
-type doctor struct {
-	m        *Manager
-	ctx      context.Context
-	repair   bool
-	exists   map[string]bool
-	findings []Finding
-}
-
-// fix records a problem and, when repairing, runs its fix.
-func (d *doctor) fix(problem string, fn func() error) {
-	f := Finding{Problem: problem}
-	if d.repair {
-		if err := fn(); err != nil {
-			f.Err = oneline.Clean(err.Error())
-		} else {
-			f.Repaired = true
+	switch {
+	case errors.Is(err, ipam.ErrCorrupt):
+		l.LeaseDBErr = err.Error()
+	case err != nil:
+		unchecked("the leases", err)
+	default:
+		l.Holders = map[string][]string{}
+		for _, ls := range leases {
+			switch {
+			case ls.Container == sharedHolder:
+				l.SharedRangeHeld = true
+			case ls.Pool == sharedPool:
+				l.SharedUsers++
+			}
+			if ls.Container != sharedHolder && ls.Container != ipam.HostHolder {
+				l.Holders[ls.Container] = append(l.Holders[ls.Container], ls.Purpose)
+			}
 		}
 	}
-	d.findings = append(d.findings, f)
+	var names []string
+	for _, e := range entries {
+		name := e.Name()
+		if !e.IsDir() || spec.CheckName(name) != nil {
+			continue
+		}
+		names = append(names, name)
+		l.Containers = append(l.Containers, m.surveyContainer(name, active[name], l.Holders))
+	}
+	l.Profiles = m.surveyProfiles(unchecked)
+	if veths, err := bridges.StaleVeths(bridges.HostonlyVethPrefix, bridges.BridgeVethPrefix, bridges.InternetVethPrefix); err != nil {
+		unchecked("host veths", err)
+	} else {
+		l.StaleVeths = veths
+	}
+	l.Builds = m.surveyBuilds()
+	l.GCRoots = m.surveyGCRoots()
+	l.Locks = m.surveyLocks()
+	l.Host = diagnose.Host{Recorded: m.loadHostRecord() != nil, Present: bridges.Present(), Complete: 3}
+	var stopped []string
+	for _, n := range names {
+		if !active[n] {
+			stopped = append(stopped, n)
+		}
+	}
+	l.Cgroups = cgroups.EmptyMonitors(stopped)
+	return l
 }
 
-func (d *doctor) advise(problem, advice string) {
-	d.findings = append(d.findings, Finding{Problem: problem, Advice: advice})
+// The lease purposes every container holds.
+var basePurposes = []string{purposeHostonly, purposeHostonlyMAC, purposeIDMap}
+
+func (m *Manager) surveyContainer(name string, running bool, holders map[string][]string) diagnose.Container {
+	c := diagnose.Container{Name: name, Running: running, Busy: lock.Held(m.lockPath(name))}
+	rec, err := m.loadRecord(name)
+	switch {
+	case errors.Is(err, ErrCorrupt):
+		c.Record = diagnose.RecordCorrupt
+	case err != nil:
+		c.Record = diagnose.RecordMissing
+		return c
+	default:
+		c.Destroying = rec.Destroying
+		c.Active = rec.Active
+	}
+	if holders != nil {
+		have := map[string]bool{}
+		for _, p := range holders[name] {
+			have[p] = true
+		}
+		for _, p := range basePurposes {
+			if !have[p] {
+				c.MissingLeases = append(c.MissingLeases, p)
+			}
+		}
+	}
+	if cur, err := m.currentSystem(name); err == nil {
+		c.Current = cur
+	}
+	gens, _ := m.profile(name).List()
+	for _, g := range gens {
+		c.Generations = append(c.Generations, diagnose.Generation{Number: g.Number, Path: g.Path})
+	}
+	if running {
+		// The container's own word: compared, never followed.
+		if r, err := readReport(filepath.Join(m.runDir(name), "current")); err == nil {
+			c.Reported = oneline.Clean(truncate(r, 200))
+		}
+	}
+	return c
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
+}
+
+func (m *Manager) surveyProfiles(unchecked func(string, error)) []diagnose.Profile {
+	entries, err := os.ReadDir(m.profileDir)
+	if err != nil {
+		unchecked("the profiles in "+m.profileDir, err)
+		return nil
+	}
+	var out []diagnose.Profile
+	for _, e := range entries {
+		name := e.Name()
+		if spec.CheckName(name) != nil {
+			continue
+		}
+		if _, err := os.Lstat(m.containerDir(name)); err == nil {
+			continue // removed with its container's directory
+		}
+		owner, _ := m.profileOwner(name)
+		out = append(out, diagnose.Profile{Name: name, Owner: diagnose.Owner(owner), Busy: lock.Held(m.lockPath(name))})
+	}
+	return out
+}
+
+// surveyBuilds lists build result links (build-NAME-PID) and whether
+// their nixlxc still runs.
+func (m *Manager) surveyBuilds() []diagnose.Build {
+	entries, _ := os.ReadDir(m.tmpDir())
+	var out []diagnose.Build
+	for _, e := range entries {
+		f := strings.Split(e.Name(), "-")
+		if len(f) < 3 || f[0] != "build" {
+			continue
+		}
+		pid, err := strconv.Atoi(f[len(f)-1])
+		alive := err == nil && unix.Kill(pid, 0) == nil
+		out = append(out, diagnose.Build{Path: filepath.Join(m.tmpDir(), e.Name()), Alive: alive})
+	}
+	return out
+}
+
+// surveyGCRoots lists the GC roots that point into nixlxc's profiles or
+// build results.
+func (m *Manager) surveyGCRoots() []diagnose.GCRoot {
+	entries, _ := os.ReadDir(m.gcRootDir)
+	var out []diagnose.GCRoot
+	for _, e := range entries {
+		root := filepath.Join(m.gcRootDir, e.Name())
+		target, err := os.Readlink(root)
+		if err != nil {
+			continue
+		}
+		if !strings.HasPrefix(target, m.profileDir+"/") && !strings.HasPrefix(target, m.tmpDir()+"/") {
+			continue
+		}
+		_, err = os.Lstat(target)
+		out = append(out, diagnose.GCRoot{Path: root, Target: target, TargetExists: err == nil})
+	}
+	return out
+}
+
+func (m *Manager) surveyLocks() []string {
+	entries, _ := os.ReadDir(m.locksDir())
+	var out []string
+	for _, e := range entries {
+		name, ok := strings.CutSuffix(e.Name(), ".lock")
+		if ok && spec.CheckName(name) == nil && !lock.Held(m.lockPath(name)) {
+			out = append(out, name)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// repair runs the repair of one finding. Repairs that change a container
+// hold its lock, and leave it alone when a command holds it now.
+func (m *Manager) repair(ctx context.Context, f diagnose.Finding) error {
+	name := f.Subject
+	switch f.Repair {
+	case diagnose.ResetLeaseDB:
+		return m.resetLeaseDB()
+	case diagnose.RebuildRecord:
+		return m.withIdle(name, func() error { return m.rebuildRecord(name) })
+	case diagnose.FinishDestroy:
+		return m.Destroy(ctx, name, true)
+	case diagnose.RemoveContainerDir:
+		return m.withIdle(name, func() error {
+			if m.exists(name) {
+				return nil
+			}
+			if err := m.refuseMounts(name); err != nil {
+				return err
+			}
+			m.lxc.Kill(name)
+			return m.removeLeftovers(name)
+		})
+	case diagnose.RemoveProfile:
+		return m.withIdle(name, func() error {
+			if m.exists(name) || !m.ownsProfile(name) {
+				return nil
+			}
+			return m.profile(name).RemoveAll()
+		})
+	case diagnose.PointProfile:
+		return m.withIdle(name, func() error {
+			rec, err := m.loadRecord(name)
+			if err != nil {
+				return err
+			}
+			if err := m.switchProfile(ctx, name, f.Generation); err != nil {
+				return err
+			}
+			gens, err := m.profile(name).List()
+			if err != nil {
+				return err
+			}
+			return m.settle(ctx, rec, gens)
+		})
+	case diagnose.ReleaseLeases:
+		return m.withIdle(name, func() error {
+			if m.exists(name) {
+				return nil
+			}
+			return m.releaseNetwork(name)
+		})
+	case diagnose.ReleaseSharedRange:
+		db, err := m.db()
+		if err != nil {
+			return err
+		}
+		return db.Update(ctx, releaseSharedIfUnused)
+	case diagnose.LeaseAgain:
+		return m.withIdle(name, func() error {
+			rec, err := m.loadUsable(name)
+			if err != nil {
+				return err
+			}
+			return m.leaseAgain(rec)
+		})
+	case diagnose.DeleteVeth:
+		return bridges.DeleteLink(name)
+	case diagnose.RemoveBuild:
+		os.Remove(filepath.Join(m.gcRootDir, generations.GCRootName(name)))
+		return os.Remove(name)
+	case diagnose.RemoveGCRoot:
+		return os.Remove(name)
+	case diagnose.RemoveLock:
+		return m.withIdle(name, func() error { return nil })
+	case diagnose.SetUpHost:
+		c, err := m.loadHostConfig()
+		if err != nil {
+			return err
+		}
+		return lock.With(ctx, m.hostLockPath(), func() error {
+			r, err := bridges.Setup(c, m.loadHostRecord())
+			if r != nil {
+				if serr := m.saveHostRecord(r); serr != nil && err == nil {
+					err = serr
+				}
+			}
+			return err
+		})
+	case diagnose.TearDownHost:
+		return lock.With(ctx, m.hostLockPath(), func() error { return bridges.Teardown(nil) })
+	case diagnose.RemoveCgroup:
+		return cgroups.Remove(name)
+	}
+	return fmt.Errorf("no repair for %q", f.Problem)
 }
 
 // withIdle runs fn holding name's lock, unless a command holds it now. A
 // nonexistent container's lock file is removed afterwards.
-func (d *doctor) withIdle(name string, fn func() error) error {
-	l, ok, err := lock.TryAcquire(d.m.lockPath(name))
+func (m *Manager) withIdle(name string, fn func() error) error {
+	l, ok, err := lock.TryAcquire(m.lockPath(name))
 	if err != nil {
 		return err
 	}
@@ -93,7 +345,7 @@ func (d *doctor) withIdle(name string, fn func() error) error {
 		return fmt.Errorf("%s is busy (a command is working on it)", name)
 	}
 	err = fn()
-	if d.m.exists(name) {
+	if m.exists(name) {
 		l.Release()
 	} else {
 		l.ReleaseAndRemove()
@@ -101,441 +353,27 @@ func (d *doctor) withIdle(name string, fn func() error) error {
 	return err
 }
 
-// busy reports whether a command holds name's lock now.
-func (d *doctor) busy(name string) bool {
-	return lock.Held(d.m.lockPath(name))
-}
-
-// leftoverDirs: LXC directories without a record (an interrupted create).
-func (d *doctor) leftoverDirs() {
-	entries, _ := os.ReadDir(d.m.lxc.Path)
-	for _, e := range entries {
-		name := e.Name()
-		if d.exists[name] || spec.CheckName(name) != nil || d.busy(name) {
-			continue
-		}
-		d.fix(fmt.Sprintf("%s: LXC directory of a container that does not exist (an interrupted create)", name), func() error {
-			return d.withIdle(name, func() error {
-				if d.m.exists(name) {
-					return nil
-				}
-				d.m.lxc.Kill(name)
-				return d.m.removeLeftovers(name)
-			})
-		})
+// resetLeaseDB sets an unreadable database aside; every container then
+// leases again at the numbers its LXC config uses (a later repair).
+func (m *Manager) resetLeaseDB() error {
+	m.mu.Lock()
+	if m.leases != nil {
+		m.leases.Close()
+		m.leases = nil
 	}
-}
-
-// leftoverProfiles: profile directories of containers that do not exist.
-func (d *doctor) leftoverProfiles() {
-	entries, _ := os.ReadDir(d.m.profileDir)
-	for _, e := range entries {
-		name := e.Name()
-		if d.exists[name] || spec.CheckName(name) != nil || d.busy(name) {
-			continue
-		}
-		if _, err := os.Stat(d.m.containerDir(name)); err == nil {
-			continue // removed with its directory above
-		}
-		if !d.m.ownsProfile(name) {
-			continue // not nixlxc's: a nixos-container's, say
-		}
-		d.fix(fmt.Sprintf("%s: Nix profile of a container that does not exist", name), func() error {
-			return d.withIdle(name, func() error {
-				if d.m.exists(name) {
-					return nil
-				}
-				return d.m.profile(name).RemoveAll()
-			})
-		})
-	}
-}
-
-// leftoverLeases: leases held by containers that do not exist.
-func (d *doctor) leftoverLeases() {
-	db, err := d.m.db()
-	if err != nil {
-		d.advise("the IPAM database cannot be opened: "+oneline.Clean(err.Error()), "check "+filepath.Join(d.m.stateDir, "nixlxc.db"))
-		return
-	}
-	all, err := db.All(d.ctx)
-	if err != nil {
-		return
-	}
-	holders := map[string][]string{}
-	var order []string
-	for _, l := range all {
-		if l.Container == sharedHolder {
-			continue
-		}
-		if _, seen := holders[l.Container]; !seen {
-			order = append(order, l.Container)
-		}
-		holders[l.Container] = append(holders[l.Container], l.Purpose)
-	}
-	for _, name := range order {
-		if d.exists[name] || d.busy(name) {
-			continue
-		}
-		name := name
-		d.fix(fmt.Sprintf("%s: %d lease(s) (%s) of a container that does not exist", name, len(holders[name]), strings.Join(holders[name], ", ")), func() error {
-			return d.withIdle(name, func() error {
-				if d.m.exists(name) {
-					return nil
-				}
-				return d.m.releaseNetwork(name)
-			})
-		})
-	}
-	// The shared id range is held only while a shared container exists.
-	var stale bool
-	db.Update(d.ctx, func(tx *ipam.Tx) error {
-		n, err := tx.Count(sharedPool)
-		if err != nil || n > 0 {
-			return err
-		}
-		leases, err := tx.Leases(sharedHolder)
-		stale = err == nil && len(leases) > 0
+	m.mu.Unlock()
+	path := filepath.Join(m.stateDir, "nixlxc.db")
+	if d, err := ipam.Open(path); err == nil {
+		d.Close()
+		return nil // another process reset it
+	} else if !errors.Is(err, ipam.ErrCorrupt) {
 		return err
-	})
-	if stale {
-		d.fix("the shared id range is reserved, but no container uses --shared-idmap", func() error {
-			return db.Update(d.ctx, releaseSharedIfUnused)
-		})
 	}
-}
-
-// missingLeases: containers without their address or id range leases.
-func (d *doctor) missingLeases() {
-	db, err := d.m.db()
-	if err != nil {
-		return
-	}
-	names := make([]string, 0, len(d.exists))
-	for n := range d.exists {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		rec, err := d.m.loadRecord(name)
-		if err != nil || rec.Destroying || d.busy(name) {
-			continue
-		}
-		leases, err := db.Leases(d.ctx, name)
-		if err != nil {
-			continue
-		}
-		have := map[string]ipam.Lease{}
-		for _, l := range leases {
-			have[l.Purpose] = l
-		}
-		var missing []string
-		for _, p := range []string{purposeHostonly, purposeHostonlyMAC, purposeIDMap} {
-			if _, ok := have[p]; !ok {
-				missing = append(missing, p)
-			}
-		}
-		if len(missing) == 0 {
-			continue
-		}
-		d.fix(fmt.Sprintf("%s: missing lease(s) %s", name, strings.Join(missing, ", ")), func() error {
-			return d.withIdle(name, func() error { return d.m.leaseAgain(rec) })
-		})
-	}
-}
-
-// leaseAgain takes a container's leases again: its id range where the
-// record says it is, its addresses and MACs at the numbers its rendered LXC
-// config uses (its system may have been built with that address), and what
-// is still missing from its current settings.
-func (m *Manager) leaseAgain(rec *record) error {
-	db, err := m.db()
+	aside, err := ipam.SetAside(path)
 	if err != nil {
 		return err
 	}
-	settings := rec.Settings
-	if system, err := m.currentSystem(rec.Name); err == nil {
-		settings = generationSettings(system, rec.Settings)
-	}
-	err = db.Update(context.Background(), func(tx *ipam.Tx) error {
-		if rec.SharedIDMap {
-			if err := m.leaseIDs(tx, rec); err != nil {
-				return err
-			}
-		} else if _, ok, err := tx.Lease(rec.Name, purposeIDMap); err != nil {
-			return err
-		} else if !ok {
-			uids, gids, err := readSubIDs()
-			if err != nil {
-				return err
-			}
-			start, pool, err := ipam.IDPoolFor(uids, gids)
-			if err != nil {
-				return err
-			}
-			num := (int64(rec.IDMapBase) - start) / ipam.IDRangeSize
-			if err := tx.Reserve(pool, num, rec.Name, purposeIDMap); err != nil {
-				return fmt.Errorf("its id range %d: %w", rec.IDMapBase, err)
-			}
-		}
-		return m.reserveFromConfig(tx, rec, settings)
-	})
-	if err != nil {
-		return err
-	}
-	_, _, err = m.leaseNetwork(context.Background(), rec, settings)
+	m.printf("the unreadable database is kept as %s\n", aside)
+	_, err = m.db()
 	return err
-}
-
-// reserveFromConfig reserves the addresses and MACs the container's LXC
-// config names, for the purposes it holds no lease for.
-func (m *Manager) reserveFromConfig(tx *ipam.Tx, rec *record, s spec.Settings) error {
-	text, err := os.ReadFile(m.configPath(rec.Name))
-	if err != nil {
-		return nil // nothing rendered yet: leaseNetwork picks numbers
-	}
-	items, err := lxcconf.Parse(string(text))
-	if err != nil {
-		return nil
-	}
-	nets := map[string]map[string]string{} // lxc.net.N -> key -> value
-	for _, it := range items {
-		rest, ok := strings.CutPrefix(it.Key, "lxc.net.")
-		if !ok {
-			continue
-		}
-		n, key, ok := strings.Cut(rest, ".")
-		if !ok {
-			continue
-		}
-		if nets[n] == nil {
-			nets[n] = map[string]string{}
-		}
-		nets[n][key] = it.Value
-	}
-	host, _ := m.loadHostConfig()
-	reserve := func(pool ipam.Pool, num int64, purpose string) error {
-		if _, ok, err := tx.Lease(rec.Name, purpose); err != nil || ok {
-			return err
-		}
-		if err := tx.Reserve(pool, num, rec.Name, purpose); err != nil {
-			return fmt.Errorf("%s %d of %s: %w", purpose, num, pool.Name, err)
-		}
-		return nil
-	}
-	for _, n := range nets {
-		var addrPurpose, macPurpose string
-		var sub ipam.Subnet
-		switch n["name"] {
-		case "hostonly":
-			addrPurpose, macPurpose = purposeHostonly, purposeHostonlyMAC
-			if sub, err = m.hostonlySubnet(s.Network); err != nil {
-				continue
-			}
-		case "internet":
-			addrPurpose, macPurpose = purposeInternet, purposeInternetMAC
-			sub = ipam.Subnet{Name: poolName(bridges.Internet, bridges.InternetSubnet), Prefix: bridges.InternetSubnet, Host: bridges.InternetHost}
-		default:
-			continue
-		}
-		if f := strings.Fields(n["ipv4.address"]); len(f) > 0 {
-			if p, err := netip.ParsePrefix(f[0]); err == nil {
-				if num, err := sub.Num(p.Addr()); err == nil {
-					if err := reserve(sub.Pool(), num, addrPurpose); err != nil {
-						return err
-					}
-				}
-			}
-		}
-		if mac, ok := macNumber(n["hwaddr"]); ok {
-			if err := reserve(ipam.MACPool, mac, macPurpose); err != nil {
-				return err
-			}
-		}
-		if v6 := n["ipv6.address"]; v6 != "" && n["name"] == "internet" && host.IPv6.Enable {
-			prefix, _ := host.IPv6.PrefixValue()
-			s6 := ipam.Subnet{Name: poolName(bridges.Internet, prefix), Prefix: prefix, Host: host.IPv6.HostAddress()}
-			if p, err := netip.ParsePrefix(v6); err == nil {
-				if num, err := s6.Num(p.Addr()); err == nil {
-					if err := reserve(s6.Pool(), num, purposeInternet6); err != nil {
-						return err
-					}
-				}
-			}
-		}
-	}
-	return nil
-}
-
-// macNumber is the MAC pool number of an address nixlxc gave out.
-func macNumber(mac string) (int64, bool) {
-	rest, ok := strings.CutPrefix(strings.ToLower(mac), "02:6e:6c:")
-	if !ok {
-		return 0, false
-	}
-	var b [3]byte
-	if _, err := fmt.Sscanf(rest, "%02x:%02x:%02x", &b[0], &b[1], &b[2]); err != nil {
-		return 0, false
-	}
-	return int64(b[0])<<16 | int64(b[1])<<8 | int64(b[2]), true
-}
-
-// leftoverVeths: host veths of no container: nixlxc's names, with their
-// peer still on the host (see bridges.StaleVeths).
-func (d *doctor) leftoverVeths() {
-	stale, err := bridges.StaleVeths(bridges.HostonlyVethPrefix, bridges.BridgeVethPrefix, bridges.InternetVethPrefix)
-	if err != nil {
-		return
-	}
-	for _, link := range stale {
-		link := link
-		d.fix(fmt.Sprintf("host veth %s of no container", link), func() error {
-			return bridges.DeleteLink(link)
-		})
-	}
-}
-
-// leftoverBuilds: result links of builds whose nixlxc process is gone.
-func (d *doctor) leftoverBuilds() {
-	entries, _ := os.ReadDir(d.m.tmpDir())
-	for _, e := range entries {
-		f := strings.Split(e.Name(), "-")
-		if len(f) < 3 || f[0] != "build" {
-			continue
-		}
-		pid, err := strconv.Atoi(f[len(f)-1])
-		if err == nil && unix.Kill(pid, 0) == nil {
-			continue // the build is still running
-		}
-		link := filepath.Join(d.m.tmpDir(), e.Name())
-		d.fix(fmt.Sprintf("build result %s of a nixlxc that is gone", link), func() error {
-			os.Remove(filepath.Join(d.m.gcRootDir, generations.GCRootName(link)))
-			return os.Remove(link)
-		})
-	}
-}
-
-// leftoverGCRoots: Nix GC roots pointing at nixlxc's profiles or builds
-// that are gone.
-func (d *doctor) leftoverGCRoots() {
-	entries, _ := os.ReadDir(d.m.gcRootDir)
-	for _, e := range entries {
-		root := filepath.Join(d.m.gcRootDir, e.Name())
-		target, err := os.Readlink(root)
-		if err != nil {
-			continue
-		}
-		ours := strings.HasPrefix(target, d.m.profileDir+"/") || strings.HasPrefix(target, d.m.tmpDir()+"/")
-		if !ours {
-			continue
-		}
-		if _, err := os.Lstat(target); err == nil {
-			continue
-		}
-		d.fix(fmt.Sprintf("GC root %s for %s, which is gone", e.Name(), target), func() error {
-			return os.Remove(root)
-		})
-	}
-}
-
-// leftoverLocks: lock files of containers that do not exist.
-func (d *doctor) leftoverLocks() {
-	entries, _ := os.ReadDir(d.m.locksDir())
-	for _, e := range entries {
-		name, ok := strings.CutSuffix(e.Name(), ".lock")
-		if !ok || spec.CheckName(name) != nil || d.exists[name] || d.busy(name) {
-			continue
-		}
-		if _, err := os.Stat(d.m.containerDir(name)); err == nil {
-			continue
-		}
-		d.fix(fmt.Sprintf("%s: lock file of a container that does not exist", name), func() error {
-			return d.withIdle(name, func() error { return nil })
-		})
-	}
-}
-
-// hostNetwork: nixlxc's bridges or tables without the record setup keeps
-// (a setup that was killed): set up again, or removed when no container is
-// left to use them.
-func (d *doctor) hostNetwork() {
-	present := bridges.Present()
-	rec := d.m.loadHostRecord()
-	if rec != nil && len(present) > 0 && len(present) < 3 {
-		// Part of it is gone (a flushed ruleset, a deleted bridge): a start
-		// does not look, since LXC itself fails without the bridges.
-		d.fix(fmt.Sprintf("host network incomplete: only %s", strings.Join(present, ", ")), func() error {
-			c, err := d.m.loadHostConfig()
-			if err != nil {
-				return err
-			}
-			return lock.With(d.ctx, d.m.hostLockPath(), func() error {
-				r, err := bridges.Setup(c, d.m.loadHostRecord())
-				if r != nil {
-					d.m.saveHostRecord(r)
-				}
-				return err
-			})
-		})
-		return
-	}
-	if len(present) == 0 || rec != nil {
-		return
-	}
-	problem := fmt.Sprintf("host network without a record of its setup: %s", strings.Join(present, ", "))
-	d.fix(problem, func() error {
-		if len(d.exists) > 0 {
-			c, err := d.m.loadHostConfig()
-			if err != nil {
-				return err
-			}
-			return d.m.hostSetup(d.ctx, c)
-		}
-		return lock.With(d.ctx, d.m.hostLockPath(), func() error { return bridges.Teardown(nil) })
-	})
-}
-
-// interrupted: containers whose destroy was interrupted, containers
-// without a current generation, and running containers whose profile says
-// another system than the one they run (an update killed between making
-// the generation and activating it).
-func (d *doctor) interrupted() {
-	active := d.m.lxc.Active()
-	for name := range d.exists {
-		rec, err := d.m.loadRecord(name)
-		if err != nil {
-			continue
-		}
-		if rec.Destroying {
-			d.advise(fmt.Sprintf("%s: its destroy was interrupted", name), "run nixlxc destroy "+name)
-			continue
-		}
-		current, err := d.m.currentSystem(name)
-		if err != nil {
-			d.advise(fmt.Sprintf("%s: its profile has no current generation", name), "nixlxc switch-generation "+name+" N, or destroy it")
-			continue
-		}
-		if !active[name] || d.busy(name) {
-			continue
-		}
-		running, err := readReport(filepath.Join(d.m.runDir(name), "current"))
-		if err != nil || running == current {
-			continue
-		}
-		gens, _ := d.m.profile(name).List()
-		known := false
-		for _, g := range gens {
-			known = known || g.Path == running
-		}
-		if !known {
-			d.advise(fmt.Sprintf("%s: it runs %s, which no generation holds", name, running), "nixlxc update "+name+" with its file, or restart it")
-			continue
-		}
-		d.fix(fmt.Sprintf("%s: its profile points at %s, but it runs %s", name, current, running), func() error {
-			return d.withIdle(name, func() error {
-				cur, _ := d.m.current(name)
-				return d.m.followActive(d.ctx, rec, gens, cur)
-			})
-		})
-	}
 }

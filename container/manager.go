@@ -37,6 +37,7 @@ var (
 	ErrStopped      = errors.New("container is not running")
 	ErrInvalid      = spec.ErrInvalid
 	ErrActivate     = errors.New("activation failed")
+	ErrCorrupt      = errors.New("unreadable record")
 )
 
 // Default locations.
@@ -73,6 +74,7 @@ type Manager struct {
 	mu     sync.Mutex
 	leases *ipam.DB
 	host   *bridges.HostConfig
+	id     string // the installation's, see installation.go
 }
 
 // New returns a Manager, creating its state directories.
@@ -123,6 +125,13 @@ func New(o Options) (*Manager, error) {
 	}
 	if err := os.MkdirAll(m.profileDir, 0o755); err != nil {
 		return nil, fmt.Errorf("creating profile directory: %w", err)
+	}
+	// Like the state directory: containers' root must pass through it to
+	// its own profile (a 0700 directory from mktemp -d would stop it).
+	if st, err := os.Stat(m.profileDir); err == nil && st.Mode().Perm()&0o001 == 0 {
+		if err := os.Chmod(m.profileDir, st.Mode().Perm()|0o011); err != nil {
+			return nil, err
+		}
 	}
 	return m, nil
 }

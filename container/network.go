@@ -355,6 +355,9 @@ func (m *Manager) prepareNetwork(ctx context.Context, rec *record, s spec.Settin
 			return nil, err
 		}
 	}
+	if err := m.refuseVethsInUse(rec.Name); err != nil {
+		return nil, err
+	}
 	if err := m.removeVeths(rec.Name); err != nil {
 		return nil, err
 	}
@@ -413,10 +416,35 @@ func (m *Manager) leasesMatch(ctx context.Context, rec *record, s spec.Settings)
 	return hasV6 && v6.Pool == poolName(bridges.Internet, prefix), nil
 }
 
-// removeVeths deletes host veths a killed container may have left.
+// vethNames are the host veths a container's interfaces get.
+func vethNames(name string) []string {
+	return []string{bridges.HostonlyVethPrefix + name, bridges.BridgeVethPrefix + name, bridges.InternetVethPrefix + name}
+}
+
+// refuseVethsInUse fails when a running container, which cannot be one of
+// this installation's stopped ones, uses the host veth names the container
+// needs: another installation in this network namespace.
+func (m *Manager) refuseVethsInUse(name string) error {
+	for _, v := range vethNames(name) {
+		inUse, err := bridges.VethInUse(v)
+		if err != nil {
+			return err
+		}
+		if inUse {
+			return fmt.Errorf("%w: host interface %s belongs to a running container of another nixlxc installation in this network namespace (keep one installation per network namespace)", ErrExists, v)
+		}
+	}
+	return nil
+}
+
+// removeVeths deletes host veths a killed container may have left; a
+// running container's (another installation's) are never touched.
 func (m *Manager) removeVeths(name string) error {
-	for _, p := range []string{bridges.HostonlyVethPrefix, bridges.BridgeVethPrefix, bridges.InternetVethPrefix} {
-		if err := bridges.DeleteLink(p + name); err != nil {
+	for _, v := range vethNames(name) {
+		if inUse, err := bridges.VethInUse(v); err != nil || inUse {
+			continue
+		}
+		if err := bridges.DeleteLink(v); err != nil {
 			return err
 		}
 	}
@@ -452,15 +480,15 @@ type addresses struct{ v4, v6 string }
 
 // allAddresses maps every container to its hostonly IPv4 and its IPv6
 // address, in one query.
-func (m *Manager) allAddresses() map[string]addresses {
+func (m *Manager) allAddresses() (map[string]addresses, error) {
 	out := map[string]addresses{}
 	d, err := m.db()
 	if err != nil {
-		return out
+		return out, err
 	}
 	all, err := d.All(context.Background())
 	if err != nil {
-		return out
+		return out, err
 	}
 	for _, l := range all {
 		_, prefix, ok := parsePool(l.Pool)
@@ -476,7 +504,7 @@ func (m *Manager) allAddresses() map[string]addresses {
 		}
 		out[l.Container] = a
 	}
-	return out
+	return out, nil
 }
 
 // nameservers are the resolvers a NAT container is told about.

@@ -2,6 +2,8 @@ package container
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"os"
 	"sort"
 
@@ -17,7 +19,8 @@ func (m *Manager) Exists(name string) bool {
 
 // State returns the container's LXC state (RUNNING, STOPPED, ...).
 func (m *Manager) State(ctx context.Context, name string) (string, error) {
-	if _, err := m.loadRecord(name); err != nil {
+	// A container whose record is unreadable still has a state.
+	if _, err := m.loadRecord(name); err != nil && !errors.Is(err, ErrCorrupt) {
 		return "", err
 	}
 	return m.lxc.State(name)
@@ -60,7 +63,7 @@ func (m *Manager) List(ctx context.Context) ([]Info, error) {
 		return nil, err
 	}
 	active := m.lxc.Active()
-	leases := m.allAddresses()
+	leases, leaseErr := m.allAddresses()
 	infos := make([]Info, 0, len(names))
 	for _, name := range names {
 		info := Info{Name: name, State: lxcapi.Stopped}
@@ -82,6 +85,10 @@ func (m *Manager) List(ctx context.Context) ([]Info, error) {
 			info.IPv4, info.IPv6 = a.v4, a.v6
 		}
 		infos = append(infos, info)
+	}
+	if leaseErr != nil {
+		// The rows are right but for their addresses: show them, and fail.
+		return infos, fmt.Errorf("addresses not shown: %w", leaseErr)
 	}
 	return infos, nil
 }

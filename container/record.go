@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/nixlxc/nixlxc/atomicfile"
+	"github.com/nixlxc/nixlxc/internal/oneline"
 	"github.com/nixlxc/nixlxc/lxcapi"
 	"github.com/nixlxc/nixlxc/lxcconf"
 	"github.com/nixlxc/nixlxc/spec"
@@ -32,6 +33,10 @@ type record struct {
 	Settings spec.Settings `json:"settings"`
 	// Destroying marks a destroy in progress, or interrupted.
 	Destroying bool `json:"destroying,omitempty"`
+	// Active is the system nixlxc last booted or activated in the
+	// container: the host's own account of what runs there. What the
+	// container reports is only ever compared with it.
+	Active string `json:"active,omitempty"`
 }
 
 // idCount is how many uids and gids a container maps.
@@ -49,8 +54,11 @@ func (m *Manager) loadRecord(name string) (*record, error) {
 		return nil, err
 	}
 	var r record
-	if err := json.Unmarshal(data, &r); err != nil {
-		return nil, fmt.Errorf("reading %s: %w", m.recordPath(name), err)
+	if err := json.Unmarshal(data, &r); err != nil || r.Name != name {
+		if err == nil {
+			err = fmt.Errorf("it names container %q", oneline.Clean(r.Name))
+		}
+		return nil, fmt.Errorf("%w: %s: %s (%v); run nixlxc doctor --repair, or destroy it", ErrCorrupt, name, m.recordPath(name), err)
 	}
 	return &r, nil
 }

@@ -10,7 +10,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nixlxc/nixlxc/cgroups"
 	"github.com/nixlxc/nixlxc/lxcapi"
+	"github.com/nixlxc/nixlxc/rmtree"
 	"golang.org/x/sys/unix"
 )
 
@@ -88,7 +90,7 @@ func (m *Manager) launch(ctx context.Context, rec *record, h *lxcapi.Handle) err
 		err := h.Start(m.logPath(name))
 		t = m.trace("liblxc-start", t)
 		if err == nil {
-			return nil
+			return m.booting(rec, system)
 		}
 		// LXC fails when the host's network is gone (after a reboot or a
 		// teardown) or a killed container left its veths: set the host
@@ -106,10 +108,27 @@ func (m *Manager) launch(ctx context.Context, rec *record, h *lxcapi.Handle) err
 	m.storeRenderKey(name, key)
 	t = m.trace("config", t)
 	if err := h.Start(m.logPath(name)); err != nil {
+		// liblxc leaves the empty monitor cgroup of a failed start.
+		for _, cg := range cgroups.EmptyMonitors([]string{name}) {
+			cgroups.Remove(cg)
+		}
+		if rerr := m.checkReachable(); rerr != nil {
+			return fmt.Errorf("starting %s: %w", name, rerr)
+		}
 		return fmt.Errorf("starting %s: %w", name, err)
 	}
 	m.trace("liblxc-start", t)
-	return nil
+	return m.booting(rec, system)
+}
+
+// booting records that the container boots system: the host's own account
+// of what runs in it (usually unchanged since the last start: no write).
+func (m *Manager) booting(rec *record, system string) error {
+	if rec.Active == system {
+		return nil
+	}
+	rec.Active = system
+	return m.saveRecord(rec)
 }
 
 // waitBooted polls the directory the container reports through until its
@@ -235,16 +254,7 @@ func readReport(path string) (string, error) {
 }
 
 // clearDir empties a directory the container writes, without following
-// anything it may have planted there.
+// anything it may have planted there or crossing a mount.
 func clearDir(dir string) error {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return err
-	}
-	for _, e := range entries {
-		if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
-			return err
-		}
-	}
-	return nil
+	return rmtree.RemoveContents(dir)
 }

@@ -3,7 +3,6 @@ package container
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -77,9 +76,15 @@ func (m *Manager) Update(ctx context.Context, name, file string, o UpdateOptions
 		if err != nil {
 			return err
 		}
+		r.Add(func() { m.dropGeneration(name, prev.Number, gen.Number, created) })
 		done()
 		faultpoint.Hit("update:generation")
-		if gen.Number == prev.Number && m.activeSystem(name) == gen.Path {
+		// Activation is the point of no return; an interrupted update
+		// stops short of it and undoes the rest.
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("updating %s: %w", name, err)
+		}
+		if gen.Number == prev.Number && m.activeSystem(rec) == gen.Path {
 			r.Success()
 			m.printf("%s: the system is unchanged; generation %d stays current\n", name, gen.Number)
 			return m.saveRecord(&next)
@@ -90,6 +95,20 @@ func (m *Manager) Update(ctx context.Context, name, file string, o UpdateOptions
 		r.Success()
 		return m.activate(ctx, &next, prev, gen.Number, o)
 	})
+}
+
+// dropGeneration undoes addGeneration: the profile points at generation
+// prev again, and generation n goes if it was made for this update.
+func (m *Manager) dropGeneration(name string, prev, n int, created bool) {
+	prof := m.profile(name)
+	l, err := prof.Lock(context.Background())
+	if err != nil {
+		return
+	}
+	defer l.Release()
+	if _, err := prof.Switch(prev); err == nil && created && n != prev {
+		prof.Delete([]int{n})
+	}
 }
 
 // Rollback moves the container to the generation before the current one.
@@ -135,10 +154,8 @@ func (m *Manager) switchChosen(ctx context.Context, name string, choose func([]g
 // switchTo makes generation n current: its recorded settings apply again,
 // and a running container activates its system in place.
 func (m *Manager) switchTo(ctx context.Context, rec *record, n int) error {
-	prev, err := m.current(rec.Name)
-	if err != nil {
-		return err
-	}
+	// A profile whose current link is lost can still be pointed at n.
+	prev, _ := m.current(rec.Name)
 	gens, err := m.profile(rec.Name).List()
 	if err != nil {
 		return err
@@ -149,7 +166,7 @@ func (m *Manager) switchTo(ctx context.Context, rec *record, n int) error {
 	}
 	// The profile may have been moved behind nixlxc's back (nix-env
 	// --rollback): what counts is whether the running system is n's.
-	if prev.Number == n && m.activeSystem(rec.Name) == target.Path {
+	if prev.Number == n && m.activeSystem(rec) == target.Path {
 		m.printf("%s: generation %d is already current\n", rec.Name, n)
 		return nil
 	}
@@ -198,15 +215,16 @@ func describeNetwork(n spec.Network) string {
 	return strings.Join(parts, ", ")
 }
 
-// activeSystem is the system a running container reports active, or the
-// profile's current one when it is stopped.
-func (m *Manager) activeSystem(name string) string {
-	if state, err := m.lxc.State(name); err == nil && state == lxcapi.Running {
-		if p, err := readReport(filepath.Join(m.runDir(name), "current")); err == nil {
-			return p
+// activeSystem is the system nixlxc last booted or activated in a running
+// container, or the profile's current one when it is stopped. It is the
+// host's record, never what the container says about itself.
+func (m *Manager) activeSystem(rec *record) string {
+	if rec.Active != "" {
+		if state, err := m.lxc.State(rec.Name); err == nil && state != lxcapi.Stopped {
+			return rec.Active
 		}
 	}
-	p, _ := m.currentSystem(name)
+	p, _ := m.currentSystem(rec.Name)
 	return p
 }
 
@@ -269,7 +287,8 @@ func (m *Manager) DeleteGenerations(ctx context.Context, name string, args []str
 	}
 	var deleted []int
 	err = m.withLock(ctx, name, func() error {
-		if _, err := m.loadRecord(name); err != nil {
+		rec, err := m.loadRecord(name)
+		if err != nil {
 			return err
 		}
 		prof := m.profile(name)
@@ -282,7 +301,7 @@ func (m *Manager) DeleteGenerations(ctx context.Context, name string, args []str
 		if err != nil {
 			return err
 		}
-		protect := runningGeneration(gens, m.activeSystem(name))
+		protect := runningGeneration(gens, m.activeSystem(rec))
 		for _, n := range sel.Numbers {
 			if protect > 0 && n == protect {
 				return fmt.Errorf("%w of %s: generation %d is the one running", generations.ErrCurrent, name, n)

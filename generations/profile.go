@@ -12,6 +12,7 @@ import (
 
 	"github.com/nixlxc/nixlxc/atomicfile"
 	"github.com/nixlxc/nixlxc/lock"
+	"github.com/nixlxc/nixlxc/rmtree"
 )
 
 // DefaultGCRootDir is where Nix keeps indirect GC roots.
@@ -167,7 +168,15 @@ func (p Profile) removeGeneration(n int) error {
 // RemoveAll deletes the whole profile directory and every GC root that points
 // into it (nixlxc's and any nix-env made), leaving nothing for the collector
 // to keep. The directory holds only this profile.
+//
+// It never follows a link out of the directory nor removes what is mounted
+// inside it: then nothing is removed and the error names the mount.
 func (p Profile) RemoveAll() error {
+	if mounts, err := rmtree.MountsBelow(p.dir()); err != nil {
+		return err
+	} else if len(mounts) > 0 {
+		return &rmtree.MountError{Path: mounts[0]}
+	}
 	if p.GCRootDir != "" {
 		entries, _ := os.ReadDir(p.GCRootDir)
 		prefix := p.dir() + "/"
@@ -178,7 +187,7 @@ func (p Profile) RemoveAll() error {
 			}
 		}
 	}
-	return os.RemoveAll(p.dir())
+	return rmtree.RemoveAll(p.dir())
 }
 
 // GCRootName is the name Nix gives the indirect root of path: the Nix-base32

@@ -16,14 +16,18 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
+	"time"
 
-	_ "github.com/mattn/go-sqlite3" // the database/sql driver
+	"github.com/mattn/go-sqlite3" // also the database/sql driver
 )
 
 // Errors callers test for.
 var (
 	ErrExhausted  = errors.New("pool exhausted")
 	ErrOutOfRange = errors.New("out of range")
+	// ErrCorrupt is a database file SQLite cannot read.
+	ErrCorrupt = errors.New("the IPAM database is unreadable")
 )
 
 // TakenError is a number another container (or the host) already holds.
@@ -80,9 +84,35 @@ func Open(path string) (*DB, error) {
 	d := &DB{db: db}
 	if err := d.migrate(); err != nil {
 		db.Close()
+		if corrupt(err) {
+			return nil, fmt.Errorf("%w: %s: %v (run nixlxc doctor --repair)", ErrCorrupt, path, err)
+		}
 		return nil, fmt.Errorf("IPAM database %s: %w", path, err)
 	}
 	return d, nil
+}
+
+// corrupt reports whether err says the file is no SQLite database, or a
+// damaged one.
+func corrupt(err error) bool {
+	var se sqlite3.Error
+	return errors.As(err, &se) && (se.Code == sqlite3.ErrNotADB || se.Code == sqlite3.ErrCorrupt)
+}
+
+// SetAside renames an unreadable database (and its WAL files) out of the
+// way, keeping it for inspection, so that Open starts a new one. It
+// returns the new name of the database file.
+func SetAside(path string) (string, error) {
+	aside := fmt.Sprintf("%s.unreadable-%s", path, time.Now().UTC().Format("20060102T150405"))
+	for _, suffix := range []string{"-wal", "-shm"} {
+		if err := os.Rename(path+suffix, aside+suffix); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return "", err
+		}
+	}
+	if err := os.Rename(path, aside); err != nil {
+		return "", err
+	}
+	return aside, nil
 }
 
 // Close closes the database.

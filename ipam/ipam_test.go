@@ -1,10 +1,12 @@
 package ipam
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"net/netip"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -283,4 +285,26 @@ func TestMovedHostAddress(t *testing.T) {
 	if got := s.Addr(allocate(t, d, s.Pool(), "c")); got.String() != "2001:db8::5" {
 		t.Errorf("after the host moved to ::4, c got %s", got)
 	}
+}
+
+func TestOpenGarbage(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "nixlxc.db")
+	if err := os.WriteFile(path, bytes.Repeat([]byte("garbage, not SQLite "), 500), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(path); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("Open of a garbage file = %v, want ErrCorrupt", err)
+	}
+	aside, err := SetAside(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(aside); err != nil {
+		t.Errorf("the unreadable file was not kept: %v", err)
+	}
+	d, err := Open(path)
+	if err != nil {
+		t.Fatalf("Open after SetAside: %v", err)
+	}
+	d.Close()
 }

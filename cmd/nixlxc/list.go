@@ -17,14 +17,19 @@ func listCommand() *cli.Command {
 			&cli.BoolFlag{Name: "json", Usage: "print a JSON array for scripts"},
 		},
 		Action: withManager(nil, func(c *cli.Context, m *container.Manager, _ []string) error {
-			infos, err := m.List(c.Context)
-			if err != nil {
-				return err
+			// A partial listing (no addresses) comes with an error: print
+			// what is known, then fail.
+			infos, listErr := m.List(c.Context)
+			if infos == nil && listErr != nil {
+				return listErr
 			}
 			if c.Bool("json") {
 				enc := json.NewEncoder(c.App.Writer)
 				enc.SetIndent("", "  ")
-				return enc.Encode(infos)
+				if err := enc.Encode(infos); err != nil {
+					return err
+				}
+				return listErr
 			}
 			// No header: scripts read the first column, and an empty list
 			// prints nothing, as nixcloud-container's did.
@@ -40,7 +45,10 @@ func listCommand() *cli.Command {
 				}
 				fmt.Fprintf(w, "%s\t%s\t%s\tgeneration %d\t%s\n", i.Name, i.State, ip, i.Generation, auto)
 			}
-			return w.Flush()
+			if err := w.Flush(); err != nil {
+				return err
+			}
+			return listErr
 		}),
 	}
 }

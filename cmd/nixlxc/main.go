@@ -4,6 +4,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"github.com/nixlxc/nixlxc/internal/oneline"
@@ -17,6 +18,7 @@ import (
 	"github.com/nixlxc/nixlxc/lxcapi"
 	"github.com/nixlxc/nixlxc/lxcconf"
 	"github.com/nixlxc/nixlxc/nixsys"
+	"golang.org/x/sys/unix"
 )
 
 // Exit codes, documented in the README.
@@ -45,7 +47,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 	app := newApp(stdout, stderr)
 	err := checkCommand(app, args)
 	if err == nil {
-		err = app.Run(reorderArgs(app, args))
+		ctx := context.Background()
+		var in *interruption
+		if i := commandIndex(app, args); i >= len(args) || !passesSignals[args[i]] {
+			ctx, in = interruptible(ctx)
+			defer in.stop()
+		}
+		err = app.RunContext(ctx, reorderArgs(app, args))
+		if sig, ok := in.received(); ok && err != nil {
+			fmt.Fprintf(stderr, "nixlxc: interrupted by %s: %s\n", unix.SignalName(sig), oneline.Clean(err.Error()))
+			return 128 + int(sig)
+		}
 	}
 	if err == nil {
 		return exitOK
