@@ -135,6 +135,29 @@ func VethInUse(name string) (bool, error) {
 	return l.Type() == "veth" && l.Attrs().NetNsID >= 0, nil
 }
 
+// PortsInUse lists the ports of nixlxc's bridges that are running
+// containers' veths (their peer in another network namespace).
+func PortsInUse() ([]string, error) {
+	links, err := netlink.LinkList()
+	if err != nil {
+		return nil, fmt.Errorf("netlink: listing links: %w", err)
+	}
+	masters := map[int]bool{}
+	for _, l := range links {
+		if n := l.Attrs().Name; n == Hostonly || n == Internet {
+			masters[l.Attrs().Index] = true
+		}
+	}
+	var out []string
+	for _, l := range links {
+		a := l.Attrs()
+		if l.Type() == "veth" && a.NetNsID >= 0 && masters[a.MasterIndex] {
+			out = append(out, a.Name)
+		}
+	}
+	return out, nil
+}
+
 func StaleVeths(prefixes ...string) ([]string, error) {
 	links, err := netlink.LinkList()
 	if err != nil {

@@ -52,6 +52,15 @@ func isCgroupFS(p string) bool {
 // or one process that started a container several times, leaves them.
 // Only empty ones are listed: no process, no child cgroup.
 func EmptyMonitors(names []string) []string {
+	return monitors(names, true)
+}
+
+// Monitors lists the monitor cgroups of the named containers, empty or not.
+func Monitors(names []string) []string {
+	return monitors(names, false)
+}
+
+func monitors(names []string, onlyEmpty bool) []string {
 	want := map[string]bool{}
 	for _, n := range names {
 		want[n] = true
@@ -61,7 +70,7 @@ func EmptyMonitors(names []string) []string {
 		walk(h, 0, func(dir, base string) bool {
 			name, ok := monitorOf(base)
 			whole := strings.TrimPrefix(base, "lxc.monitor.")
-			if ok && (want[name] || want[whole]) && empty(dir) {
+			if ok && (want[name] || want[whole]) && (!onlyEmpty || empty(dir)) {
 				out = append(out, dir)
 			}
 			// Never descend into a container's own tree.

@@ -28,6 +28,8 @@ type Finding struct {
 	// Advice is set when doctor cannot repair it itself.
 	Advice string `json:"advice,omitempty"`
 	Err    string `json:"error,omitempty"`
+	// Note is what the repair said it did (where it kept a file, say).
+	Note string `json:"note,omitempty"`
 }
 
 // Doctor looks for what an interrupted or killed nixlxc can leave behind
@@ -38,14 +40,21 @@ type Finding struct {
 func (m *Manager) Doctor(ctx context.Context, repair bool) ([]Finding, error) {
 	found := diagnose.Classify(m.survey(ctx))
 	out := make([]Finding, 0, len(found))
+	// What a repair prints (a destroy it finishes, say) belongs to its
+	// finding, not to doctor's own output.
+	userOut := m.out
+	defer func() { m.out = userOut }()
 	for _, f := range found {
 		r := Finding{Problem: oneline.Clean(f.Problem), Advice: f.Advice}
 		if repair && f.Repair != diagnose.NoRepair {
+			var said strings.Builder
+			m.out = &said
 			if err := m.repair(ctx, f); err != nil {
 				r.Err = oneline.Clean(err.Error())
 			} else {
 				r.Repaired = true
 			}
+			r.Note = oneline.Clean(said.String())
 		}
 		out = append(out, r)
 	}
@@ -107,6 +116,11 @@ func (m *Manager) survey(ctx context.Context) diagnose.Listing {
 	l.GCRoots = m.surveyGCRoots()
 	l.Locks = m.surveyLocks()
 	l.Host = diagnose.Host{Recorded: m.loadHostRecord() != nil, Present: bridges.Present(), Complete: 3}
+	if ports, err := bridges.PortsInUse(); err != nil {
+		unchecked("the bridges' ports", err)
+	} else {
+		l.Host.InUse = len(ports) > 0
+	}
 	var stopped []string
 	for _, n := range names {
 		if !active[n] {

@@ -644,6 +644,15 @@ func (m *Manager) HostTeardown(ctx context.Context, force bool) error {
 		if len(running) > 0 {
 			return fmt.Errorf("%w: containers use the host network: %s (stop them, or teardown --force)", ErrRunning, strings.Join(running, ", "))
 		}
+		// Another installation's running containers, in this network
+		// namespace, are on the same bridges.
+		ports, err := bridges.PortsInUse()
+		if err != nil {
+			return err
+		}
+		if len(ports) > 0 {
+			return fmt.Errorf("%w: running containers are on the bridges (host veths %s) (stop them, or teardown --force)", ErrRunning, strings.Join(ports, ", "))
+		}
 	}
 	return lock.With(ctx, m.hostLockPath(), func() error {
 		if err := bridges.Teardown(m.loadHostRecord()); err != nil {

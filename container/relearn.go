@@ -96,7 +96,11 @@ func (m *Manager) reserveFromConfig(tx *ipam.Tx, rec *record, s spec.Settings) e
 		if _, ok, err := tx.Lease(rec.Name, purpose); err != nil || ok {
 			return err
 		}
-		if err := tx.Reserve(pool, num, rec.Name, purpose); err != nil {
+		take := tx.Restore // as leaseNetwork gave it: it keeps it
+		if purpose == purposeHostonly && s.Network.IP != "" {
+			take = tx.Reserve // the file's static address
+		}
+		if err := take(pool, num, rec.Name, purpose); err != nil {
 			return fmt.Errorf("%s %d of %s: %w", purpose, num, pool.Name, err)
 		}
 		return nil

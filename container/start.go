@@ -108,10 +108,7 @@ func (m *Manager) launch(ctx context.Context, rec *record, h *lxcapi.Handle) err
 	m.storeRenderKey(name, key)
 	t = m.trace("config", t)
 	if err := h.Start(m.logPath(name)); err != nil {
-		// liblxc leaves the empty monitor cgroup of a failed start.
-		for _, cg := range cgroups.EmptyMonitors([]string{name}) {
-			cgroups.Remove(cg)
-		}
+		m.removeMonitorCgroups(name)
 		if rerr := m.checkReachable(); rerr != nil {
 			return fmt.Errorf("starting %s: %w", name, rerr)
 		}
@@ -257,4 +254,21 @@ func readReport(path string) (string, error) {
 // anything it may have planted there or crossing a mount.
 func clearDir(dir string) error {
 	return rmtree.RemoveContents(dir)
+}
+
+// removeMonitorCgroups removes the monitor cgroups liblxc leaves after a
+// failed start, once its monitor, which may still be exiting, has left
+// them (at most a second).
+func (m *Manager) removeMonitorCgroups(name string) {
+	deadline := time.Now().Add(time.Second)
+	for {
+		left := cgroups.Monitors([]string{name})
+		for _, cg := range left {
+			cgroups.Remove(cg)
+		}
+		if len(left) == 0 || len(cgroups.Monitors([]string{name})) == 0 || time.Now().After(deadline) {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }

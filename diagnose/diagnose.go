@@ -119,6 +119,8 @@ type Host struct {
 	Recorded bool     // its setup's record exists
 	Present  []string // nixlxc's bridges and tables found
 	Complete int      // how many a complete setup has
+	// InUse: running containers' veths are ports of its bridges.
+	InUse bool
 }
 
 // Unchecked is a check that could not run.
@@ -332,8 +334,13 @@ func classifyHost(h Host, containers bool) (Finding, bool) {
 		return Finding{Subject: "host network", Problem: "host network incomplete: only " + present, Repair: SetUpHost}, true
 	case !h.Recorded && len(h.Present) > 0:
 		f := Finding{Subject: "host network", Problem: "host network without a record of its setup: " + present, Repair: TearDownHost}
-		if containers {
+		switch {
+		case containers:
 			f.Repair = SetUpHost
+		case h.InUse:
+			// Running containers of another installation use it: not
+			// this installation's to remove.
+			return Finding{}, false
 		}
 		return f, true
 	}

@@ -94,7 +94,12 @@ func TestClassify(t *testing.T) {
 			Containers: []Container{func() Container { c := running(healthy("a")); c.Active = "/nix/store/b-sys"; return c }()},
 		}, []string{"a:point2"}},
 		{"a stopped container boots its profile: no mismatch", Listing{
-			Containers: []Container{func() Container { c := healthy("a"); c.Active = "/nix/store/b-sys"; c.Reported = "/nix/store/a-sys"; return c }()},
+			Containers: []Container{func() Container {
+				c := healthy("a")
+				c.Active = "/nix/store/b-sys"
+				c.Reported = "/nix/store/a-sys"
+				return c
+			}()},
 		}, []string{}},
 		{"activated a system no generation holds", Listing{
 			Containers: []Container{func() Container { c := running(healthy("a")); c.Active = "/nix/store/gone"; return c }()},
@@ -129,6 +134,7 @@ func TestClassify(t *testing.T) {
 			Host:       Host{Present: []string{"brNC-hostonly"}, Complete: 3},
 		}, []string{"host network:setup"}},
 		{"host network unrecorded, no container", Listing{Host: Host{Present: []string{"brNC-hostonly"}, Complete: 3}}, []string{"host network:teardown"}},
+		{"host network of another installation's running containers", Listing{Host: Host{Present: []string{"brNC-hostonly"}, Complete: 3, InUse: true}}, []string{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

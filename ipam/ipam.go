@@ -241,13 +241,24 @@ func (t *Tx) Allocate(p Pool, container, purpose string) (int64, error) {
 // Reserve gives container a number it asked for (a static address). A number
 // someone else holds is a TakenError naming the holder.
 func (t *Tx) Reserve(p Pool, num int64, container, purpose string) error {
+	return t.take(p, num, container, purpose, true)
+}
+
+// Restore gives container number num for purpose as if Allocate had given
+// it: a lease lost with the database, taken back at the number the
+// container uses (a static lease would be given up by the next Allocate).
+func (t *Tx) Restore(p Pool, num int64, container, purpose string) error {
+	return t.take(p, num, container, purpose, false)
+}
+
+func (t *Tx) take(p Pool, num int64, container, purpose string, static bool) error {
 	if num < p.First || num > p.Last {
 		return fmt.Errorf("%w: %d is not in %s", ErrOutOfRange, num, p.Name)
 	}
 	if l, ok, err := t.Lease(container, purpose); err != nil {
 		return err
 	} else if ok {
-		if l.Pool == p.Name && l.Num == num {
+		if l.Pool == p.Name && l.Num == num && l.Static == static {
 			return nil
 		}
 		if err := t.ReleasePurpose(container, purpose); err != nil {
@@ -269,8 +280,8 @@ func (t *Tx) Reserve(p Pool, num int64, container, purpose string) error {
 		return err
 	}
 	_, err = t.tx.ExecContext(t.ctx,
-		`INSERT INTO leases(pool, num, container, purpose, static) VALUES (?, ?, ?, ?, 1)`,
-		p.Name, num, container, purpose)
+		`INSERT INTO leases(pool, num, container, purpose, static) VALUES (?, ?, ?, ?, ?)`,
+		p.Name, num, container, purpose, static)
 	return err
 }
 

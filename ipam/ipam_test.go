@@ -308,3 +308,29 @@ func TestOpenGarbage(t *testing.T) {
 	}
 	d.Close()
 }
+
+// A lease restored at the number a container uses (after a lost database)
+// is kept by the container's next Allocate; a static one would be given up.
+func TestRestoreIsKeptByAllocate(t *testing.T) {
+	d := open(t)
+	ctx := context.Background()
+	err := d.Update(ctx, func(tx *Tx) error {
+		if err := tx.Restore(hostonly.Pool(), 7, "a", "hostonly/4"); err != nil {
+			return err
+		}
+		n, err := tx.Allocate(hostonly.Pool(), "a", "hostonly/4")
+		if err != nil {
+			return err
+		}
+		if n != 7 {
+			t.Errorf("Allocate after Restore gave %d, want 7", n)
+		}
+		if n, err := tx.Allocate(hostonly.Pool(), "b", "hostonly/4"); err != nil || n == 7 {
+			t.Errorf("another container got %d, %v", n, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

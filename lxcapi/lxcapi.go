@@ -15,6 +15,7 @@ import (
 	"time"
 
 	lxc "github.com/lxc/go-lxc"
+	"github.com/nixlxc/nixlxc/cgroups"
 	"golang.org/x/sys/unix"
 )
 
@@ -105,6 +106,13 @@ func (h *Handle) Start(logFile string) error {
 // it running; failures carry LXC's own error line from the container's log.
 func start(c *lxc.Container, logFile string) error {
 	offset := fileSize(logFile)
+	// liblxc moves the process that starts a container into the
+	// container's monitor cgroup; this one goes back where it was, so a
+	// failed start leaves no busy cgroup and later starts in this process
+	// are not charged to an earlier container.
+	if own, err := cgroups.Own(); err == nil {
+		defer own.Enter(os.Getpid())
+	}
 	if err := c.Start(); err != nil {
 		if msg := lastError(logFile, offset); msg != "" {
 			return fmt.Errorf("liblxc: %s", msg)

@@ -26,6 +26,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/nixlxc/nixlxc/atomicfile"
 	"github.com/nixlxc/nixlxc/spec"
@@ -111,9 +112,14 @@ func (n Nix) run(ctx context.Context, op, tool string, args ...string) (string, 
 	// A nixlxc killed mid-build takes its build with it, instead of leaving
 	// one that finishes after doctor has cleaned up. The parent death signal
 	// follows the thread that started the command: keep it for the run.
+	// SIGTERM, not SIGKILL: Nix then stops its builders and cleans up,
+	// where a killed nix-build would leave a builder running on.
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
+	// An interrupted command (^C, SIGTERM) stops its build the same way.
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+	cmd.WaitDelay = 30 * time.Second
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {

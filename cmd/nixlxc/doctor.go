@@ -35,6 +35,8 @@ func doctorCommand() *cli.Command {
 			for _, f := range findings {
 				if !c.Bool("json") {
 					switch {
+					case f.Repaired && f.Note != "":
+						fmt.Fprintf(c.App.Writer, "repaired: %s (%s)\n", f.Problem, f.Note)
 					case f.Repaired:
 						fmt.Fprintf(c.App.Writer, "repaired: %s\n", f.Problem)
 					case f.Err != "":
