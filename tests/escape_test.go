@@ -181,7 +181,12 @@ func TestDestroyOnAFullDisk(t *testing.T) {
 	if err := syscall.Mount("tmpfs", h.stateDir, "tmpfs", 0, "size=24m,mode=0711"); err != nil {
 		t.Fatal(err)
 	}
-	defer syscall.Unmount(h.stateDir, syscall.MNT_DETACH)
+	t.Cleanup(func() {
+		// Before the unmount: what is left is destroyed through nixlxc.
+		h.nixlxc("destroy", "--force", "xfull")
+		h.nixlxc("destroy", "--force", "xnext")
+		syscall.Unmount(h.stateDir, syscall.MNT_DETACH)
+	})
 	cfg := h.file("f.nix", `{ network.enableNat = true; configuration = { ... }: { }; }`)
 	h.must("create", "xfull", cfg)
 	h.must("start", "xfull")
