@@ -10,8 +10,13 @@ import (
 	"path/filepath"
 )
 
-// WriteFile atomically replaces path with data.
+// WriteFile atomically replaces path with data. Only a regular file is
+// replaced: a directory, link, FIFO or device at path is an error, and
+// stays.
 func WriteFile(path string, data []byte, perm os.FileMode) (err error) {
+	if st, err := os.Lstat(path); err == nil && !st.Mode().IsRegular() {
+		return &os.PathError{Op: "replace", Path: path, Err: fmt.Errorf("not a regular file (%s)", st.Mode().Type())}
+	}
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
 		return err

@@ -63,6 +63,10 @@ func TryAcquire(path string) (*File, bool, error) {
 	}
 }
 
+// waiting is called each time a waiter finds the lock held; tests use it
+// to know a waiter is waiting.
+var waiting = func() {}
+
 // flockContext waits for the lock in small steps so a cancelled context (or a
 // timeout) ends the wait; flock itself cannot be interrupted portably.
 func flockContext(ctx context.Context, f *os.File) error {
@@ -75,6 +79,7 @@ func flockContext(ctx context.Context, f *os.File) error {
 		if err != unix.EWOULDBLOCK {
 			return err
 		}
+		waiting()
 		select {
 		case <-ctx.Done():
 			return ctx.Err()

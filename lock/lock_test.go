@@ -48,6 +48,10 @@ func TestRemovedWhileWaiting(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	waited := make(chan struct{})
+	var once sync.Once
+	waiting = func() { once.Do(func() { close(waited) }) }
+	defer func() { waiting = func() {} }()
 	got := make(chan error)
 	go func() {
 		l2, err := Acquire(context.Background(), path)
@@ -59,7 +63,13 @@ func TestRemovedWhileWaiting(t *testing.T) {
 		}
 		got <- err
 	}()
-	time.Sleep(20 * time.Millisecond)
+	// Only once the waiter waits on the old file does the removal test
+	// anything.
+	select {
+	case <-waited:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the second Acquire never waited")
+	}
 	if err := l.ReleaseAndRemove(); err != nil {
 		t.Fatal(err)
 	}

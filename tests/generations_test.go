@@ -180,8 +180,7 @@ func TestGenerations(t *testing.T) {
   systemd.services.marker = { wantedBy = [ "multi-user.target" ]; script = "exit 1"; };
 }; }`)
 	before := h.currentGeneration("gen")
-	r := h.fails(6, []string{"rolled back to generation", "marker"}, "update", "--auto-rollback", "gen", bad)
-	_ = r
+	h.fails(6, []string{"rolled back to generation", "marker"}, "update", "--auto-rollback", "gen", bad)
 	if n := h.currentGeneration("gen"); n != before {
 		t.Errorf("after a rolled-back update the current generation is %d, want %d", n, before)
 	}

@@ -109,8 +109,7 @@ func TestNetwork(t *testing.T) {
 		return
 	}
 	h := newHost(t)
-	up := newUpstream(t)
-	_ = up
+	newUpstream(t) // the internet: up0, with addresses and routes beyond it
 	h.hostJSON(`{ "internetInterface": "up0", "ipv6": { "enable": true,
 	  "ipv6InternetInterfaceAddress": "2001:db8:1:1::1", "ipv6Prefix": "2001:db8:1:1::",
 	  "ipv6PrefixLength": 64, "ipv6NameServers": [ "2001:db8:ffff::53" ] } }`)

@@ -78,6 +78,25 @@ func (h *host) repairAll(step string) {
 	}
 }
 
+// idmapBase is the host uid a container's root maps to, as list says.
+func (h *host) idmapBase(name string) int {
+	h.t.Helper()
+	var infos []struct {
+		Name      string `json:"name"`
+		IDMapBase int    `json:"idmapBase"`
+	}
+	if err := json.Unmarshal([]byte(h.must("list", "--json")), &infos); err != nil {
+		h.t.Fatal(err)
+	}
+	for _, i := range infos {
+		if i.Name == name {
+			return i.IDMapBase
+		}
+	}
+	h.t.Fatalf("list has no %s", name)
+	return 0
+}
+
 func (h *host) vethsOf(name string) []string {
 	var out []string
 	for _, p := range []string{"nh-", "nb-", "ni-"} {
@@ -120,11 +139,10 @@ func TestCrashMatrix(t *testing.T) {
 	h.must("create", "crash", v1)
 	h.must("start", "crash")
 	for i, step := range []string{"update:leased", "update:built", "update:generation"} {
-		from, to := v1, v2
+		to := v2
 		if i%2 == 1 {
-			from, to = v2, v1
+			to = v1
 		}
-		_ = from
 		h.crash(step, "update", "crash", to)
 		h.repairAll(step)
 		h.must("update", "crash", to)
@@ -166,10 +184,7 @@ func TestCrashMatrix(t *testing.T) {
 	// A lost database (the last transactions before a power loss, or all of
 	// it): doctor takes every lease again at the numbers the container uses.
 	before := h.showIP("crash")
-	var idBefore []struct {
-		IDMapBase int `json:"idmapBase"`
-	}
-	json.Unmarshal([]byte(h.must("list", "--json")), &idBefore)
+	idBefore := h.idmapBase("crash")
 	for _, f := range []string{"nixlxc.db", "nixlxc.db-wal", "nixlxc.db-shm"} {
 		os.Remove(filepath.Join(h.stateDir, f))
 	}
@@ -179,13 +194,15 @@ func TestCrashMatrix(t *testing.T) {
 		after.Internet.IPv6 != before.Internet.IPv6 || after.Internet.MAC != before.Internet.MAC {
 		t.Errorf("after a lost database doctor leased %+v %+v, the container uses %+v %+v", after.Hostonly, after.Internet, before.Hostonly, before.Internet)
 	}
-	var idAfter []struct {
-		IDMapBase int `json:"idmapBase"`
+	if id := h.idmapBase("crash"); id != idBefore {
+		t.Errorf("after a lost database crash's id range starts at %d, it used %d", id, idBefore)
 	}
-	json.Unmarshal([]byte(h.must("list", "--json")), &idAfter)
 	h.must("create", "other", v1)
 	if s := h.showIP("other"); s.Hostonly.IPv4 == before.Hostonly.IPv4 || s.Hostonly.MAC == before.Hostonly.MAC {
 		t.Errorf("a new container got crash's address or MAC after the repair: %+v", s.Hostonly)
+	}
+	if id := h.idmapBase("other"); id == idBefore {
+		t.Errorf("a new container got crash's id range %d after the repair", id)
 	}
 	h.must("destroy", "other")
 	h.must("destroy", "--force", "crash")
@@ -340,7 +357,10 @@ func TestIsolation(t *testing.T) {
 			t.Errorf("%s's file is owned by host uid %d, want %d", c, owner, want)
 		}
 	}
-	if r := h.nixlxc("run", "isoa", "--", "touch", "/nix/store/evil"); r.code == 0 {
+	if r := h.nixlxc("run", "isoa", "--", "touch", "/nix/store/evil"); r.code == 0 || !strings.Contains(r.stderr, "Read-only file system") {
+		t.Errorf("touch in the store: %s, want a read-only file system error", r)
+	}
+	if _, err := os.Lstat("/nix/store/evil"); err == nil {
 		t.Error("a container wrote to the store")
 	}
 	if r := h.nixlxc("run", "isoa", "--", "mount", "-o", "remount,rw", "/nix/store"); r.code == 0 {
@@ -396,6 +416,15 @@ func TestIsolation(t *testing.T) {
 			t.Errorf("memory limit = %s, want 64M", readFile(t, mem))
 		}
 	}
+	// cpus = 0.5: half of every CFS period (v1: quota and period; v2: cpu.max).
+	if quota := cgroupFile(t, h.initPID("limited"), "cpu", "cpu.cfs_quota_us"); fileExists(quota) {
+		period := cgroupFile(t, h.initPID("limited"), "cpu", "cpu.cfs_period_us")
+		if q, p := strings.TrimSpace(readFile(t, quota)), strings.TrimSpace(readFile(t, period)); q != "50000" || p != "100000" {
+			t.Errorf("cpu quota/period = %s/%s, want 50000/100000 for cpus = 0.5", q, p)
+		}
+	} else if got := strings.TrimSpace(readFile(t, cgroupFile(t, h.initPID("limited"), "cpu", "cpu.max"))); got != "50000 100000" {
+		t.Errorf("cpu.max = %q, want \"50000 100000\" for cpus = 0.5", got)
+	}
 	r := h.nixlxc("run", "limited", "--", "sh", "-c", "i=0; while [ $i -lt 40 ]; do sleep 30 & i=$((i+1)); done; wait")
 	if r.code == 0 || !strings.Contains(r.stderr, "fork") {
 		t.Errorf("40 processes under pids = 24: %s, want a fork failure", r)
@@ -403,6 +432,11 @@ func TestIsolation(t *testing.T) {
 	if s := h.state("limited"); s != "RUNNING" {
 		t.Errorf("the limited container is %s after hitting its limit", s)
 	}
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 // cgroupFile is the host path of a cgroup file of process pid (v1 or v2).
