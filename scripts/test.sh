@@ -3,6 +3,7 @@
 # and vet, unit tests with the race detector, end-to-end tests with real
 # unprivileged containers (each in a network namespace of its own, so the
 # host's network is never touched), and a short run of every fuzz target.
+# Each phase prints how long it took; a failure says which phase and why.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup-host.sh
@@ -13,7 +14,18 @@ if [ -e /etc/NIXOS ] && [ ! -e /usr/bin/busybox ] && [ -z "${NIXLXC_STANDIN_BUSY
 	export NIXLXC_STANDIN_BUSYBOX_DIR
 fi
 
-echo "== gofmt, go vet"
+phase_start=$SECONDS
+phase() {
+	if [ -n "${phase_name:-}" ]; then
+		echo "   ($phase_name: $((SECONDS - phase_start)) s)"
+	fi
+	phase_name=$1
+	phase_start=$SECONDS
+	echo "== $1"
+}
+trap 'echo "== FAILED in phase: ${phase_name:-setup} (after $((SECONDS - phase_start)) s)" >&2' ERR
+
+phase "gofmt, go vet"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
 if [ -n "$unformatted" ]; then
 	echo "not gofmt'ed: $unformatted" >&2
@@ -21,14 +33,29 @@ if [ -n "$unformatted" ]; then
 fi
 go vet ./...
 
-echo "== go test -race (unit and end-to-end)"
-go test -race -count=1 -timeout 80m ./...
+# The end-to-end tests mostly wait for containers: run more of them at once
+# than there are cores.
+phase "go test -race: unit tests"
+go test -race -count=1 -timeout 20m $(go list ./... | grep -v '/tests$')
+phase "go test -race: end-to-end tests (a race build of nixlxc)"
+go test -race -count=1 -timeout 80m -parallel "${E2E_PARALLEL:-6}" ./tests
 
-echo "== fuzzing (${FUZZTIME:=10s} per target)"
-for pkg in $(go list ./...); do
-	for target in $(go test -list '^Fuzz' "$pkg" | grep '^Fuzz' || true); do
+# Fuzz targets are found in the sources (no package is compiled to list
+# them). A failing target's output is printed in full, and the input that
+# broke it stays in the package's testdata/fuzz for `go test` to replay.
+phase "fuzzing (${FUZZTIME:=10s} per target)"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+git grep -l '^func Fuzz' -- '*_test.go' 2>/dev/null | while read -r file; do
+	pkg=./$(dirname "$file")
+	for target in $(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' "$file"); do
 		echo "-- $pkg $target"
-		go test -run '^$' -fuzz "^$target\$" -fuzztime "$FUZZTIME" "$pkg" >/dev/null
+		if ! go test -run '^$' -fuzz "^$target\$" -fuzztime "$FUZZTIME" "$pkg" >"$log" 2>&1; then
+			cat "$log" >&2
+			echo "fuzz target $target of $pkg failed; its input is in $pkg/testdata/fuzz/$target/ (replayed by go test $pkg)" >&2
+			exit 1
+		fi
 	done
 done
+phase "done"
 echo "== all tests passed"
