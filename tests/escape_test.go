@@ -344,7 +344,9 @@ func (h *host) interrupt(sig syscall.Signal, want string, args ...string) result
 	}
 	pw.Close()
 	seen := make(chan struct{})
+	readDone := make(chan struct{})
 	go func() {
+		defer close(readDone)
 		buf := make([]byte, 4096)
 		closed := false
 		for {
@@ -366,6 +368,7 @@ func (h *host) interrupt(sig syscall.Signal, want string, args ...string) result
 	time.Sleep(300 * time.Millisecond) // into the slow step
 	cmd.Process.Signal(sig)
 	err := cmd.Wait()
+	<-readDone
 	r := result{stdout: stdout.String(), stderr: stderr.String()}
 	if ee, ok := err.(*exec.ExitError); ok {
 		r.code = ee.ExitCode()
