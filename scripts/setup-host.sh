@@ -13,7 +13,7 @@ die() { echo "setup-host: $*" >&2; exit 1; }
 SUBID_START=${NIXLXC_SUBID_START:-100000}
 SUBID_COUNT=${NIXLXC_SUBID_COUNT:-65536000}
 
-PACKAGES=(lxc lxc-dev uidmap busybox-static nix-bin nftables iproute2 make gcc pkg-config ca-certificates git)
+PACKAGES=(lxc lxc-dev uidmap busybox-static nix-bin nftables iproute2 make gcc pkg-config ca-certificates git systemd patchelf)
 
 install_packages() {
 	if [ -e /etc/NIXOS ]; then

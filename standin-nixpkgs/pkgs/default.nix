@@ -14,6 +14,8 @@ let
     in
     builders // tools // {
       inherit lib system config busybox;
+      # Debian's systemd relocated into the store (built only when used).
+      systemd = import ./systemd.nix { inherit lib system busybox; };
       pkgs = final;
       path = ./..;
 
