@@ -6,12 +6,13 @@
 , ip
 , settingsJSON ? "{}"
 , nameserversJSON ? "[]"
+, stateVersion ? ""
 }:
 let
   raw = import (/. + configFile);
   configuration = if builtins.isAttrs raw && raw ? configuration then raw.configuration else raw;
   containerModule = import ./container.nix {
-    inherit name settingsJSON;
+    inherit name settingsJSON stateVersion;
     nameservers = builtins.fromJSON nameserversJSON;
   };
   eval = import <nixpkgs/nixos/lib/eval-config.nix> {

@@ -11,12 +11,12 @@ let
 
   # Bare module system (no base modules).
   eval = modules: (lib.evalModules { inherit modules; }).config;
-  # A whole stand-in NixOS configuration, as nixlxc's wrapper evaluates it.
+  # A whole stand-in NixOS configuration, as nixlxc builds it.
   nixos = modules: (evalConfig {
     inherit modules;
     specialArgs = { ip = "10.101.0.2"; name = "example"; };
   }).config;
-  wrapper = file: import ./wrapper.nix {
+  wrapper = file: import ../../nixsys/nix/system.nix {
     configFile = toString file;
     name = "example";
     ip = "10.101.0.2";
@@ -136,6 +136,50 @@ let
       builtins.attrNames c.systemd.services == [ "a" "b" "d" ]
       && c.systemd.services.a.enable && c.systemd.services.a.path == [ ]
       && builtins.attrNames c.system.build.units == [ "a" ];
+
+    "systemd units rendered as NixOS does" =
+      let
+        c = nixos [ ({ pkgs, ... }: {
+          systemd.services.web = {
+            description = "Web";
+            wantedBy = [ "multi-user.target" ];
+            requiredBy = [ "x.target" ];
+            after = [ "network.target" "db.service" ];
+            path = [ pkgs.hello ];
+            environment.GREETING = "hi there";
+            restartTriggers = [ "v1" ];
+            preStart = "mkdir -p /var/lib/web";
+            script = "exec httpd";
+            serviceConfig = { Restart = "always"; ExecStartPre = [ "-/bin/true" ]; PrivateTmp = true; };
+            restartIfChanged = false;
+          };
+          systemd.services.masked.enable = false;
+          systemd.services.nightly = { script = "true"; startAt = "daily"; };
+          systemd.sockets.web = { wantedBy = [ "sockets.target" ]; listenStreams = [ "80" ]; };
+          systemd.targets.mine = { wants = [ "web.service" ]; };
+        }) ];
+        plain = builtins.unsafeDiscardStringContext;
+        text = plain c.systemd.units."web.service".text;
+        has = s: lib.hasInfix (plain s) text;
+      in
+      has "[Unit]\nAfter=network.target db.service\nDescription=Web\n"
+      && has "Environment=\"GREETING=hi there\"\n"
+      && has "Environment=\"PATH=${(import <nixpkgs> { }).hello}/bin:"
+      && has "X-RestartIfChanged=false\n"
+      && has "PrivateTmp=true\n" && has "Restart=always\n"
+      && builtins.match ".*ExecStart=/nix/store/[a-z0-9]+-unit-script-web-start/bin/web-start \n.*" text != null
+      && builtins.match ".*ExecStartPre=/nix/store/[a-z0-9]+-unit-script-web-pre-start/bin/web-pre-start\nExecStartPre=-/bin/true\n.*" text != null
+      && has "X-Restart-Triggers=/nix/store/"
+      && has "[Install]\nWantedBy=multi-user.target\n"
+      && c.systemd.units."web.service".requiredBy == [ "x.target" ]
+      && !c.systemd.units."masked.service".enable
+      && lib.hasInfix "OnCalendar=daily" c.systemd.units."nightly.timer".text
+      && c.systemd.units."nightly.timer".wantedBy == [ "timers.target" ]
+      && lib.hasInfix "[Socket]\nListenStream=80\n" c.systemd.units."web.socket".text
+      && c.systemd.units."mine.target".text == "[Unit]\nWants=web.service\n";
+
+    "a service with both script and ExecStart is an error" =
+      throws (nixos [ { systemd.services.x = { script = "a"; serviceConfig.ExecStart = "/bin/b"; }; } ]).systemd.units."x.service".text;
 
     "unit store path depends only on the service" =
       let

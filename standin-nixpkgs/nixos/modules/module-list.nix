@@ -6,6 +6,7 @@
   ./standin/networking.nix
   ./standin/etc.nix
   ./standin/environment.nix
+  ./standin/activation.nix
   ./standin/systemd.nix
   ./standin/top-level.nix
 ]

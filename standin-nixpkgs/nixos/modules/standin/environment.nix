@@ -1,7 +1,9 @@
 # environment.systemPackages -> the system's `sw` (system.path), and
 # /etc/profile. In sw, earlier packages win a name clash and busybox comes
 # last: a package can replace a busybox applet, and anything the system
-# itself needs (init, activate, supervise) uses busybox by absolute path.
+# itself needs (init, activate, switch) uses busybox by absolute path. The
+# systemd package is a system package, as on NixOS; with the busybox init,
+# its systemctl stand-in is.
 { config, lib, pkgs, ... }:
 let
   inherit (lib) mkOption types concatStringsSep mapAttrsToList escapeShellArg;
@@ -22,11 +24,14 @@ in
   };
 
   config = {
-    environment.systemPackages = [ nixosVersion ];
+    environment.systemPackages = [ nixosVersion ]
+      ++ lib.optional (config.system.standin.init == "systemd") config.systemd.package;
 
     system.path = pkgs.symlinkJoin {
       name = "system-path";
-      paths = lib.filter (p: p != null) cfg.systemPackages ++ [ pkgs.busybox ];
+      paths = lib.filter (p: p != null) cfg.systemPackages
+        ++ lib.optional (config.system.standin.init == "busybox") "${config.system.build.standinTools}/busybox-init"
+        ++ [ pkgs.busybox ];
     };
 
     environment.etc.profile.text = lib.mkDefault ''

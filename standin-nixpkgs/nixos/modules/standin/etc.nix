@@ -1,7 +1,7 @@
 # environment.etc and the basic /etc files. The result, system.build.etc, is
-# a store directory `etc/` that activation links into /etc via /etc/static
-# (like NixOS). `mode`, `user` and `group` are accepted and ignored: every
-# file is a symlink.
+# a store directory `etc/` of links that activation links into /etc via
+# /etc/static (like NixOS). `mode`, `user` and `group` are accepted and
+# ignored: every file is a symlink.
 { config, lib, pkgs, ... }:
 let
   inherit (lib) mkOption mkDefault types concatStringsSep escapeShellArg;
@@ -20,23 +20,26 @@ let
     (name: e: e // { target = if e.target == null then name else e.target; })
     config.environment.etc);
 
-  # Texts go in as environment variables (passAsFile) because they may
-  # mention store paths of derivations, which builtins.toFile refuses.
-  textVars = lib.listToAttrs (lib.imap0
-    (i: e: lib.nameValuePair "etcText${toString i}" (if e.text == null then "" else e.text))
-    entries);
-  install = i: e:
+  # As NixOS: a text becomes a file of its own in the store, so a file's
+  # store path changes only when its text does (switch-to-configuration
+  # compares /etc/systemd/system.conf by path). A text that names no store
+  # path needs no build.
+  textFile = e:
+    let n = "etc-${lib.sanitizeDerivationName (baseNameOf e.target)}"; in
+    if builtins.hasContext e.text then pkgs.writeText n e.text else builtins.toFile n e.text;
+  sourceOf = e:
+    if e.source != null then "${e.source}"
+    else if e.text != null then "${textFile e}"
+    else throw "environment.etc.\"${e.target}\" has neither text nor source";
+  install = e:
     let dst = "$out/etc/" + escapeShellArg e.target; in ''
       mkdir -p "$(dirname ${dst})"
-      ${if e.source != null
-        then "ln -s ${escapeShellArg "${e.source}"} ${dst}"
-        else if e.text != null then "cp \"$etcText${toString i}Path\" ${dst}"
-        else "echo 'environment.etc.\"${e.target}\" has neither text nor source' >&2; exit 1"}
+      ln -s ${escapeShellArg (sourceOf e)} ${dst}
     '';
 
-  etc = pkgs.runCommand "etc" (textVars // { passAsFile = lib.attrNames textVars; }) ''
+  etc = pkgs.runCommand "etc" { } ''
     mkdir -p $out/etc
-    ${concatStringsSep "" (lib.imap0 install entries)}
+    ${concatStringsSep "" (map install entries)}
   '';
 in
 {
@@ -66,7 +69,7 @@ in
       ID_LIKE=nixos
       VERSION="${lib.trivial.release} (nixlxc stand-in)"
       VERSION_ID=standin
-      PRETTY_NAME="NixOS stand-in for nixlxc tests (busybox)"
+      PRETTY_NAME="NixOS stand-in for nixlxc tests"
     '';
   };
 }

@@ -1,12 +1,11 @@
-# Shell helpers shared by init, activate, supervise and
-# switch-to-configuration of the nixlxc stand-in (sourced, busybox ash).
+# Shell helpers shared by the busybox init, supervise, its
+# switch-to-configuration and systemctl stand-in (sourced, busybox ash).
 # Everything uses busybox by absolute path: PATH inside the container may
 # be anything, and sw/bin may shadow applets.
 
 bb=@busybox@/bin
 supervise=@tools@/bin/supervise
-state_dir=/run/nixlxc-services   # <unit>.{status,pid,supervisor,fails}
-proto_dir=/run/nixlxc            # readiness protocol, shared with the host
+state_dir=/run/nixlxc-services   # <unit>.{status,pid,supervisor,fails}, .booted
 
 # read_file FILE: first line of FILE in $REPLY (empty if missing). No fork.
 read_file() {
@@ -18,13 +17,6 @@ read_file() {
 # write_atomic FILE CONTENT: readers see the old or the new file, never half.
 write_atomic() {
   printf '%s\n' "$2" > "$1.tmp" && $bb/mv -f "$1.tmp" "$1"
-}
-
-# proto_write NAME CONTENT: a protocol file, only when nixlxc provides the
-# directory (a container started by plain lxc-start has none).
-proto_write() {
-  [ -d "$proto_dir" ] || return 0
-  write_atomic "$proto_dir/$1" "$2" 2>/dev/null || true
 }
 
 # now_cs: $NOW = seconds since boot in hundredths (for deadlines; no fork).
@@ -100,44 +92,20 @@ stop_units() {
   return 0
 }
 
-# unit_failed NAME FRESH: is the unit failed? A unit is failed when its
-# service exited non-zero (and is not running again), or it should be
-# running and its supervisor is gone. FRESH=1 (unit just started): any
-# failure since the start counts, even if a restart already happened.
+# unit_failed NAME: is the unit failed? It is when its service exited
+# non-zero (and is not running again), or it should be running and its
+# supervisor is gone.
 unit_failed() {
   read_file "$state_dir/$1.status"
   case "$REPLY" in
-    'done 0'|'exited 0') ;;
+    'done 0'|'exited 0') return 1 ;;
     running)
       read_file "$state_dir/$1.supervisor"
-      proc_alive "$REPLY" || return 0
+      proc_alive "$REPLY" && return 1
+      return 0
       ;;
-    *) return 0 ;;
   esac
-  if [ "$2" = 1 ]; then
-    read_file "$state_dir/$1.fails"
-    [ "${REPLY:-0}" -gt 0 ] 2>/dev/null && return 0
-  fi
-  return 1
-}
-
-# check_health TOPLEVEL FRESHUNITS: check every unit of TOPLEVEL, set
-# $failed_units (space-separated) and write the protocol's `health` file.
-check_health() {
-  local top="$1" fresh=" $2 " u n f
-  failed_units=
-  for u in "$top"/services/*; do
-    [ -e "$u" ] || continue
-    n=${u##*/}
-    case "$fresh" in *" $n "*) f=1 ;; *) f=0 ;; esac
-    unit_failed "$n" $f && failed_units="$failed_units $n"
-  done
-  failed_units=${failed_units# }
-  if [ -z "$failed_units" ]; then
-    proto_write health "ok $top"
-  else
-    proto_write health "failed $top $failed_units"
-  fi
+  return 0
 }
 
 # unit_names TOPLEVEL: the names of its units, space-separated.

@@ -8,9 +8,8 @@
 #   NAME.supervisor  our pid (removed when we exit)
 #   NAME.fails       non-zero exits since we started
 # Restart policy (UNITDIR/restart): always | on-failure | on-success | no,
-# after UNITDIR/restart-sec seconds. A non-zero exit also marks the unit in
-# /run/nixlxc/health. SIGTERM: stop the service (TERM to its group, KILL
-# after 10 s) and exit.
+# after UNITDIR/restart-sec seconds. SIGTERM: stop the service (TERM to its
+# group, KILL after 10 s) and exit.
 . @tools@/lib/nixlxc.sh
 export PATH=$bb
 
@@ -26,23 +25,6 @@ mkdir -p "$state_dir" /var/log
 exec </dev/null >>"/var/log/$name.log" 2>&1
 
 note() { echo "[$(date '+%Y-%m-%d %H:%M:%S')] supervise $name: $*"; }
-
-# Add this unit to a `failed` health line for the current system.
-mark_failed() {
-  local top cur
-  [ -d "$proto_dir" ] || return 0
-  top=$(readlink /run/current-system)
-  read_file "$proto_dir/health"
-  cur=$REPLY
-  case "$cur" in
-    "failed $top "*)
-      case " ${cur#failed $top } " in
-        *" $name "*) ;;
-        *) proto_write health "$cur $name" ;;
-      esac ;;
-    *) proto_write health "failed $top $name" ;;
-  esac
-}
 
 child=
 sleeper=
@@ -96,7 +78,7 @@ while :; do
 
   if [ "$type" = oneshot ]; then
     if [ $rc -eq 0 ]; then write_atomic "$pfx.status" "done 0"
-    else write_atomic "$pfx.status" "failed $rc"; mark_failed; fi
+    else write_atomic "$pfx.status" "failed $rc"; fi
     break
   fi
 
@@ -108,11 +90,10 @@ while :; do
   esac
   if [ $again = 0 ]; then
     if [ $rc -eq 0 ]; then write_atomic "$pfx.status" "exited 0"
-    else write_atomic "$pfx.status" "failed $rc"; mark_failed; fi
+    else write_atomic "$pfx.status" "failed $rc"; fi
     break
   fi
   write_atomic "$pfx.status" "exited $rc"
-  [ $rc -ne 0 ] && mark_failed
   sleep "$delay" &
   sleeper=$!
   wait $sleeper

@@ -1,10 +1,11 @@
 #!@busybox@/bin/sh
-# switch-to-configuration ACTION for the nixlxc stand-in system @out@.
-# Run inside the running container, as root.
+# switch-to-configuration ACTION for the stand-in system @out@ booted with
+# the busybox init. Run inside the running container, as root.
 #   switch, test   activate this system now (the same thing in a container)
 #   boot           nothing to do: the profile link decides what boots
 #   dry-activate   print which units would be stopped/restarted/started
-# Exit: 0 ok, 4 some units failed (as NixOS), 1 other errors.
+# Exit: 0 ok, 4 some units failed, 2 the activation failed, 100 the running
+# system's init is of another kind (as NixOS), 1 other errors.
 # Progress goes to stderr, as with NixOS.
 new=@out@
 . @tools@/lib/nixlxc.sh
@@ -24,6 +25,11 @@ esac
 [ -x "$new/activate" ] || { say "switch-to-configuration: $new is not a system"; exit 1; }
 
 old=$(readlink /run/current-system 2>/dev/null)
+if [ "$(cat /run/current-system/init-interface-version 2>/dev/null)" != "$(cat "$new/init-interface-version")" ]; then
+  say "Warning: the new configuration has an init that is incompatible with the"
+  say "current one; it won't take effect until you restart the container."
+  exit 100
+fi
 
 # Units are compared by store path: a unit whose definition changed has a
 # new path and is restarted.
@@ -69,16 +75,19 @@ fi
 
 say "activating the configuration..."
 activation_failed=0
-"$new/activate" || { say "error: the activation script failed (status $?)"; activation_failed=1; }
+"$new/activate" "$new" || { say "Failed to run activate script"; activation_failed=1; }
 
 [ -n "$to_restart" ] && say "restarting the following units: $(list $to_restart)"
 [ -n "$to_start" ] && say "starting the following units: $(list $to_start)"
 for n in $to_restart $to_start; do start_unit "$n" "$new/services/$n"; done
 
-# Settle, then check every unit of the new system (the ones just started
-# also count as failed if they failed and were restarted meanwhile).
+# Settle, then check every unit of the new system.
 [ -n "$to_restart$to_start" ] && sleep 1
-check_health "$new" "$to_restart $to_start"
+failed_units=
+for n in $(unit_names "$new"); do
+  unit_failed "$n" && failed_units="$failed_units $n"
+done
+failed_units=${failed_units# }
 
 if [ -n "$failed_units" ]; then
   say "warning: the following units failed: $(list $failed_units)"
@@ -89,6 +98,6 @@ if [ -n "$failed_units" ]; then
     tail -n 5 "/var/log/$n.log" 2>/dev/null | sed 's/^/    /' >&2
   done
 fi
-[ $activation_failed = 1 ] && exit 1
+[ $activation_failed = 1 ] && exit 2
 [ -n "$failed_units" ] && exit 4
 exit 0
