@@ -126,10 +126,13 @@ func (m *Manager) lxcConfig(r *record, s spec.Settings, nets []lxcconf.Network) 
 			{Kind: 'g', ContainerID: 0, HostID: r.IDMapBase, Count: idCount},
 		},
 		Mounts: []lxcconf.Mount{
-			{Source: "/nix/store", Target: "nix/store", Options: "ro,bind,create=dir"},
+			// idmap=container: host root's files show as root inside, not
+			// as nobody (which sshd's StrictModes, logrotate and others
+			// refuse).
+			{Source: "/nix/store", Target: "nix/store", Options: "ro,bind,idmap=container,create=dir"},
 			// As nixos-container does: the container's own profile is its
 			// /nix/var/nix/profiles, so init is .../system/init.
-			{Source: filepath.Dir(m.profile(r.Name).Path), Target: "nix/var/nix/profiles", Options: "ro,bind,create=dir"},
+			{Source: filepath.Dir(m.profile(r.Name).Path), Target: "nix/var/nix/profiles", Options: "ro,bind,idmap=container,create=dir"},
 			// LXC mounts /run itself so the system sees a mount point and
 			// keeps the report directory nixlxc binds below it.
 			{Source: "tmpfs", Target: "run", FSType: "tmpfs", Options: "rw,nosuid,nodev,mode=0755,create=dir"},

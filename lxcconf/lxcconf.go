@@ -126,6 +126,14 @@ func (c *Config) Items() ([]Item, error) {
 	add("lxc.pty.max", "1024")
 	add("lxc.autodev", "1")
 	add("lxc.mount.auto", "proc:mixed sys:mixed cgroup:mixed:force")
+	// On hosts with AppArmor (Debian's default), a profile liblxc generates
+	// for the container, as Incus does, with nesting: systemd's sandboxing
+	// of services (ProtectProc=, ProcSubset=, PrivateTmp=) mounts proc and
+	// tmpfs inside, which the profile without nesting denies. Spelled out
+	// so nothing rests on liblxc's implicit default; hosts without
+	// AppArmor ignore both.
+	add("lxc.apparmor.profile", "generated")
+	add("lxc.apparmor.allow_nesting", "1")
 	for _, m := range c.Mounts {
 		line, err := m.entry()
 		if err != nil {

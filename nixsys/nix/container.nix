@@ -110,23 +110,4 @@ in
       rm -f /run/nixlxc/booted
     '';
   };
-
-  # nixpkgs' LXC guest drop-in for services (lxc-container.nix): sandboxing
-  # settings an unprivileged LXC container cannot honour are relaxed for
-  # every service.
-  systemd.packages = [
-    (pkgs.writeTextFile {
-      name = "nixlxc-service-overrides";
-      destination = "/etc/systemd/system/service.d/zzz-nixlxc-service.conf";
-      text = ''
-        [Service]
-        ProcSubset=all
-        ProtectProc=default
-        ProtectControlGroups=no
-        ProtectKernelTunables=no
-        NoNewPrivileges=no
-        LoadCredential=
-      '';
-    })
-  ];
 }
