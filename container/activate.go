@@ -48,14 +48,14 @@ func (m *Manager) activate(ctx context.Context, next *record, prev generations.G
 	}
 
 	m.printf("%s: activating generation %d in place\n", name, n)
-	problem := m.switchSystem(ctx, name, target.Path)
+	before, problem := m.switchSystem(ctx, name, target.Path)
 	if !errors.Is(problem, errNotRun) {
 		// The new system's activation ran, whatever it did: from now on
 		// it is what runs there, by nixlxc's own account.
 		next.Active = target.Path
 	}
 	if problem == nil && o.AutoRollback {
-		problem = m.waitHealthy(ctx, name, target.Path, o.HealthTimeout)
+		problem = m.waitHealthy(ctx, name, before, o.HealthTimeout)
 	}
 	if problem == nil {
 		m.printf("%s: generation %d is active\n", name, n)
@@ -67,7 +67,7 @@ func (m *Manager) activate(ctx context.Context, next *record, prev generations.G
 		if err := m.switchProfile(ctx, name, prev.Number); err != nil {
 			return err
 		}
-		back := m.switchSystem(ctx, name, prev.Path)
+		_, back := m.switchSystem(ctx, name, prev.Path)
 		if !errors.Is(back, errNotRun) {
 			next.Active = prev.Path
 		}
@@ -94,69 +94,37 @@ var errNotRun = errors.New("could not run switch-to-configuration")
 // runs it, and must not be able to hold a command (and its lock) forever.
 const DefaultActivationTimeout = 15 * time.Minute
 
-// switchSystem runs system's switch-to-configuration inside the container.
-func (m *Manager) switchSystem(ctx context.Context, name, system string) error {
+// switchSystem runs system's switch-to-configuration inside the container
+// and says what went wrong, if anything. It returns the units that had
+// failed before the switch too, for waitHealthy: NixOS's switch retries
+// failed units and exits 4 when they fail again, and a container that was
+// degraded for an old reason has not failed its update.
+func (m *Manager) switchSystem(ctx context.Context, name, system string) (before []string, problem error) {
+	before = m.failedUnits(ctx, name)
 	// Once begun, an activation runs to its end: stopping it half-way
 	// (a ^C) would leave the container between two systems.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), DefaultActivationTimeout)
 	defer cancel()
 	status, output, err := m.runCaptured(ctx, name, []string{filepath.Join(system, "bin", "switch-to-configuration"), "switch"})
 	if err != nil {
-		return fmt.Errorf("%w: %v", errNotRun, err)
+		return before, fmt.Errorf("%w: %v", errNotRun, err)
 	}
-	if status == 0 {
-		return nil
-	}
-	if failed := m.failedUnits(name, system); failed != "" {
-		return fmt.Errorf("switch-to-configuration exited %d, units failed: %s", status, failed)
-	}
-	return fmt.Errorf("switch-to-configuration exited %d: %s", status, lastLine(output))
-}
-
-// waitHealthy waits for the system to report itself healthy. A system that
-// does not report health (real NixOS without the stand-in's protocol) counts
-// as healthy once it is active.
-func (m *Manager) waitHealthy(ctx context.Context, name, system string, timeout time.Duration) error {
-	if timeout <= 0 {
-		timeout = DefaultHealthTimeout
-	}
-	path := filepath.Join(m.runDir(name), "health")
-	deadline := time.Now().Add(timeout)
-	for {
-		report, err := readReport(path)
-		if errors.Is(err, os.ErrNotExist) {
-			return nil
+	switch status {
+	case 0:
+		return before, nil
+	case 4:
+		failed := m.failedUnits(ctx, name)
+		if fresh := newFailures(failed, before); len(fresh) > 0 {
+			return before, fmt.Errorf("switch-to-configuration exited 4, units failed: %s", strings.Join(fresh, " "))
 		}
-		f := strings.Fields(report)
-		if len(f) >= 2 && f[1] == system {
-			if f[0] == "ok" {
-				return nil
-			}
-			return fmt.Errorf("units failed: %s", strings.Join(f[2:], " "))
+		if len(failed) > 0 {
+			m.printf("%s: units that had failed before the switch fail again: %s\n", name, strings.Join(failed, " "))
+			return before, nil
 		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("it did not report healthy within %s", timeout)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(50 * time.Millisecond):
-		}
+	case 100:
+		return before, fmt.Errorf("switch-to-configuration exited 100: the new system's init differs from the running one's, so it takes effect only when the container restarts")
 	}
-}
-
-// failedUnits is what the system's health report says failed, if it is
-// about system.
-func (m *Manager) failedUnits(name, system string) string {
-	report, err := readReport(filepath.Join(m.runDir(name), "health"))
-	if err != nil {
-		return ""
-	}
-	f := strings.Fields(report)
-	if len(f) >= 3 && f[0] == "failed" && f[1] == system {
-		return strings.Join(f[2:], " ")
-	}
-	return ""
+	return before, fmt.Errorf("switch-to-configuration exited %d: %s", status, lastLine(output))
 }
 
 // settle makes the host's state follow what nixlxc activated last

@@ -1,0 +1,199 @@
+package container
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// A system's health is systemd's own view of it: `systemctl
+// is-system-running` and the units in the failed state, asked inside the
+// container. What the container prints is hostile input: it is read up to
+// a bound, and only a known state word and well-formed unit names are
+// taken from it.
+
+// healthQueryTimeout bounds one question to the container's systemd: a
+// container must not hold a command by never answering.
+const healthQueryTimeout = 10 * time.Second
+
+// maxHealthOutput bounds what nixlxc reads of an answer.
+const maxHealthOutput = 64 << 10
+
+// maxFailedUnits bounds how many failed units nixlxc keeps and names.
+const maxFailedUnits = 64
+
+// healthSettle is how long a system must stay healthy before it counts as
+// healthy: a service that dies just after the switch is caught.
+const healthSettle = time.Second
+
+var (
+	systemStateWord = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z-]{1,32}$`) })
+	// unitName is systemd's unit name syntax (unit_name_is_valid), with the
+	// unit types a failed list can hold.
+	unitName = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^[A-Za-z0-9:_.\\@-]{1,200}\.(service|socket|device|mount|automount|swap|target|path|timer|scope|slice)$`)
+	})
+)
+
+// parseSystemState takes the state `systemctl is-system-running` printed:
+// one word, or "" when the answer is not one.
+func parseSystemState(out string) string {
+	s := strings.TrimSpace(out)
+	if !systemStateWord().MatchString(s) {
+		return ""
+	}
+	return s
+}
+
+// parseFailedUnits takes the unit names from `systemctl list-units
+// --failed --plain --no-legend` (the first field of each line), sorted,
+// without duplicates, at most maxFailedUnits; lines that do not start with
+// a unit name are ignored.
+func parseFailedUnits(out string) []string {
+	var units []string
+	for _, line := range strings.Split(out, "\n") {
+		f := strings.Fields(line)
+		if len(f) == 0 || !unitName().MatchString(f[0]) {
+			continue
+		}
+		units = append(units, f[0])
+	}
+	slices.Sort(units)
+	units = slices.Compact(units)
+	if len(units) > maxFailedUnits {
+		units = units[:maxFailedUnits]
+	}
+	return units
+}
+
+// newFailures are the units of failed that are not in before.
+func newFailures(failed, before []string) []string {
+	var out []string
+	for _, u := range failed {
+		if !slices.Contains(before, u) {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+// systemHealth is one answer of the container's systemd.
+type systemHealth struct {
+	State  string   // is-system-running's word; "" when there was no answer
+	Failed []string // failed units
+}
+
+// health asks the container's systemd for its state and its failed units.
+// An error means it could not ask (the container is not running); a
+// container that does not answer gives an empty state.
+func (m *Manager) health(ctx context.Context, name string) (systemHealth, error) {
+	var h systemHealth
+	_, out, err := m.runQuiet(ctx, name, []string{"systemctl", "is-system-running"})
+	if err != nil {
+		return h, err
+	}
+	h.State = parseSystemState(out)
+	_, out, err = m.runQuiet(ctx, name, []string{"systemctl", "list-units", "--failed", "--plain", "--no-legend", "--no-pager", "--full"})
+	if err != nil {
+		return h, err
+	}
+	h.Failed = parseFailedUnits(out)
+	return h, nil
+}
+
+// failedUnits are the units that are failed in the container now (none if
+// its systemd does not say).
+func (m *Manager) failedUnits(ctx context.Context, name string) []string {
+	h, err := m.health(ctx, name)
+	if err != nil {
+		return nil
+	}
+	return h.Failed
+}
+
+// waitHealthy waits until the system is healthy for healthSettle: systemd
+// says it is running, or degraded by none but units that had failed before
+// the switch (before). A unit that fails anew is a failure at once; a
+// system that says nothing, or is still starting, is not healthy when the
+// timeout passes.
+func (m *Manager) waitHealthy(ctx context.Context, name string, before []string, timeout time.Duration) error {
+	if timeout <= 0 {
+		timeout = DefaultHealthTimeout
+	}
+	deadline := time.Now().Add(timeout)
+	var healthySince time.Time
+	last := "no answer"
+	for {
+		h, err := m.health(ctx, name)
+		if err != nil {
+			return err
+		}
+		if failed := newFailures(h.Failed, before); len(failed) > 0 {
+			return fmt.Errorf("units failed: %s", strings.Join(failed, " "))
+		}
+		if h.State != "" {
+			last = "systemd says " + h.State
+		}
+		if h.State == "running" || h.State == "degraded" {
+			if healthySince.IsZero() {
+				healthySince = time.Now()
+			} else if time.Since(healthySince) >= healthSettle {
+				return nil
+			}
+		} else {
+			healthySince = time.Time{}
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("it did not report healthy within %s (%s)", timeout, last)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// runQuiet runs argv in the container and returns its exit status and the
+// first maxHealthOutput bytes of its standard output; its standard error
+// is dropped. It gives up after healthQueryTimeout.
+func (m *Manager) runQuiet(ctx context.Context, name string, argv []string) (int, string, error) {
+	ctx, cancel := context.WithTimeout(ctx, healthQueryTimeout)
+	defer cancel()
+	r, w, err := os.Pipe()
+	if err != nil {
+		return -1, "", err
+	}
+	devnull, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+	if err != nil {
+		r.Close()
+		w.Close()
+		return -1, "", err
+	}
+	defer devnull.Close()
+	var buf strings.Builder
+	done := make(chan struct{})
+	go func() {
+		io.Copy(&buf, io.LimitReader(r, maxHealthOutput))
+		// The rest is read and dropped, so the command never blocks on a
+		// full pipe.
+		io.Copy(io.Discard, r)
+		close(done)
+	}()
+	status, err := m.lxc.Run(ctx, name, argv, env(), "/", Stdio{Stdin: devnull, Stdout: w, Stderr: devnull})
+	w.Close()
+	// A process the command left running may hold the pipe open.
+	select {
+	case <-done:
+	case <-time.After(200 * time.Millisecond):
+	}
+	r.Close()
+	<-done
+	return status, buf.String(), err
+}
