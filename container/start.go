@@ -80,6 +80,9 @@ func (m *Manager) launch(ctx context.Context, rec *record, h *lxcapi.Handle) err
 	if err := clearDir(m.runDir(name)); err != nil {
 		return err
 	}
+	if settings.Network.EnableNat {
+		m.passNameservers(rec)
+	}
 	// The config is rendered again when anything it comes from changed
 	// since it was written: the settings, the host's network settings or
 	// cgroup layout, the leases, nixlxc itself. Usually nothing did: then a
