@@ -195,10 +195,15 @@ func (m *Manager) build(ctx context.Context, rec *record, file string, s spec.Se
 		os.Remove(link)
 		os.Remove(filepath.Join(m.gcRootDir, generations.GCRootName(link)))
 	}
-	system, err = m.nix.BuildSystem(ctx, buildRequest(rec.Name, file, ip, s, m.nameservers(s), link))
+	req := buildRequest(rec.Name, file, ip, s, m.nameservers(s), link)
+	req.StateVersion = rec.StateVersion
+	system, err = m.nix.BuildSystem(ctx, req)
 	if err != nil {
 		done()
 		return "", func() {}, err
+	}
+	if rec.StateVersion == "" {
+		rec.StateVersion = builtStateVersion(system)
 	}
 	return system, done, nil
 }

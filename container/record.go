@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/nixlxc/nixlxc/atomicfile"
@@ -31,6 +34,10 @@ type record struct {
 	// Settings are those of the active generation, kept for generations that
 	// carry none (made by nix-env from a system nixlxc did not build).
 	Settings spec.Settings `json:"settings"`
+	// StateVersion is the system.stateVersion of the container's first
+	// build, passed to every later one (a configuration that sets its own
+	// wins), so a newer nixpkgs does not change it behind the user's back.
+	StateVersion string `json:"stateVersion,omitempty"`
 	// Destroying marks a destroy in progress, or interrupted.
 	Destroying bool `json:"destroying,omitempty"`
 	// Active is the system nixlxc last booted or activated in the
@@ -168,3 +175,21 @@ func (m *Manager) writeConfig(c lxcconf.Config) error {
 	}
 	return atomicfile.WriteFile(m.configPath(c.Name), text, 0o600)
 }
+
+// builtStateVersion is the system.stateVersion a system nixlxc built was
+// built with ("" if it does not say, or says something that is no
+// version).
+func builtStateVersion(system string) string {
+	data, err := os.ReadFile(filepath.Join(system, "nixlxc-state-version"))
+	if err != nil {
+		return ""
+	}
+	v := strings.TrimSpace(string(data))
+	if !stateVersionPattern().MatchString(v) {
+		return ""
+	}
+	return v
+}
+
+// stateVersionPattern is a NixOS release ("24.11") or a word like it.
+var stateVersionPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9A-Za-z._-]{1,32}$`) })

@@ -184,6 +184,9 @@ type Build struct {
 	IP          string // the container's hostonly IPv4 address, `ip` in modules
 	Settings    spec.Settings
 	Nameservers []string
+	// StateVersion is system.stateVersion unless the configuration sets
+	// it ("": nixpkgs' release).
+	StateVersion string
 	// OutLink keeps the result alive against a concurrent garbage collection
 	// until the caller has made it a generation; the caller removes it.
 	OutLink string
@@ -204,6 +207,7 @@ func (n Nix) BuildSystem(ctx context.Context, b Build) (string, error) {
 		"--argstr", "ip", b.IP,
 		"--argstr", "settingsJSON", b.Settings.JSON(),
 		"--argstr", "nameserversJSON", string(ns),
+		"--argstr", "stateVersion", b.StateVersion,
 	}
 	if b.OutLink != "" {
 		args = append(args, "--out-link", b.OutLink)

@@ -187,6 +187,9 @@ in
         # (systemd-shutdown, the re-exec of PID 1): they are the current
         # system's, as nixpkgs' systemd re-executes
         # /run/current-system/systemd/lib/systemd/systemd.
+        # The journal keeps every boot (systemd's tmpfiles make it on
+        # NixOS, too late for the first boot's flush here).
+        mkdir -p /var/log/journal
         for d in /lib /usr/lib; do
           mkdir -p $d
           ln -sfn /run/current-system/systemd/lib/systemd $d/.systemd.tmp
