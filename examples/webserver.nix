@@ -12,6 +12,8 @@
     environment.etc."www/index.html".text = ''
       <h1>Hello from ${name} (${ip})</h1>
     '';
+    # NixOS's firewall is on by default: open the port.
+    networking.firewall.allowedTCPPorts = [ 80 ];
     systemd.services.httpd = {
       description = "busybox httpd serving /etc/www";
       wantedBy = [ "multi-user.target" ];

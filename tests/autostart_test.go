@@ -48,6 +48,7 @@ func TestAutostart(t *testing.T) {
 		return
 	}
 	h := newHost(t)
+	h.busyboxInit()
 	// Names of this run only: cgroups are global, and an earlier run on the
 	// machine may have left some under other names.
 	sfx := runSuffix()

@@ -161,6 +161,12 @@ func newHost(t *testing.T) *host {
 	return h
 }
 
+// busyboxInit makes the stand-in boot its busybox init instead of systemd,
+// for tests that start many containers and are not about the guest.
+func (h *host) busyboxInit() {
+	h.env = append(h.env, "NIXLXC_STANDIN_INIT=busybox")
+}
+
 type result struct {
 	stdout, stderr string
 	code           int

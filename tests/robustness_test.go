@@ -115,6 +115,7 @@ func TestCrashMatrix(t *testing.T) {
 		return
 	}
 	h := newHost(t)
+	h.busyboxInit()
 	h.hostJSON(`{ "ipv6": { "enable": true, "ipv6InternetInterfaceAddress": "2001:db8:7::1", "ipv6Prefix": "2001:db8:7::", "ipv6PrefixLength": 64 } }`)
 	v1 := h.file("v1.nix", `{ network.enableNat = true; configuration = { ... }: { environment.etc.v.text = "one"; }; }`)
 	v2 := h.file("v2.nix", `{ network.enableNat = true; configuration = { ... }: { environment.etc.v.text = "two"; }; }`)
@@ -240,6 +241,7 @@ func TestParallelCycles(t *testing.T) {
 		return
 	}
 	h := newHost(t)
+	h.busyboxInit()
 	h.hostJSON(`{ "ipv6": { "enable": true, "ipv6InternetInterfaceAddress": "2001:db8:8::1", "ipv6Prefix": "2001:db8:8::", "ipv6PrefixLength": 64 } }`)
 	conf := h.file("par.nix", `{ network.enableNat = true; configuration = { ... }: { }; }`)
 	const workers, rounds = 8, 3
@@ -339,6 +341,7 @@ func TestIsolation(t *testing.T) {
 		return
 	}
 	h := newHost(t)
+	h.busyboxInit()
 	h.must("create", "isoa", example("hello.nix"))
 	h.must("create", "isob", example("hello.nix"))
 	h.must("start", "isoa")
