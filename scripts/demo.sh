@@ -7,15 +7,20 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup-host.sh
 export PATH=/usr/local/go/bin:$PATH
-# On NixOS (untested here) the stand-in takes its static busybox from nixpkgs.
+# On NixOS (untested here) the stand-in takes its static busybox from nixpkgs,
+# and, without Debian's systemd to relocate, boots its busybox init.
 if [ -e /etc/NIXOS ] && [ ! -e /usr/bin/busybox ] && [ -z "${NIXLXC_STANDIN_BUSYBOX_DIR:-}" ]; then
 	NIXLXC_STANDIN_BUSYBOX_DIR=$(nix-build '<nixpkgs>' -A pkgsStatic.busybox --no-out-link)/bin
 	export NIXLXC_STANDIN_BUSYBOX_DIR
 fi
+if [ -e /etc/NIXOS ] && [ ! -e /var/lib/dpkg/info/systemd.list ]; then
+	export NIXLXC_STANDIN_INIT=${NIXLXC_STANDIN_INIT:-busybox}
+fi
 make -s build
 nixlxc=$PWD/bin/nixlxc
-# No nixpkgs offline: the stand-in builds a small NixOS-like system from
-# busybox. With a real nixpkgs on NIX_PATH you get real NixOS instead.
+# No nixpkgs offline: the stand-in builds a small NixOS-like system that
+# boots real systemd (Debian's, relocated into the Nix store) with busybox
+# as its userland. With a real nixpkgs on NIX_PATH you get real NixOS.
 export NIX_PATH=nixpkgs=$PWD/standin-nixpkgs
 name=${DEMO_NAME:-demo}
 lxcpath=${NIXLXC_STATE_DIR:-/var/lib/nixlxc}/lxc
@@ -38,6 +43,8 @@ step "$nixlxc" start "$name"
 step "$nixlxc" list
 ip=$("$nixlxc" show-ip "$name")
 step "$nixlxc" run "$name" -- sh -c 'echo "hostname: $(hostname)"; echo "uid map: $(cat /proc/self/uid_map)"'
+step "$nixlxc" run "$name" -- systemctl is-system-running
+step "$nixlxc" run "$name" -- systemctl status --no-pager --lines 0 httpd.service
 step ps -o user,pid,cmd -p "$(lxc-info -P "$lxcpath" -n "$name" -p -H)"
 step busybox ping -c 2 "$ip"
 # A service counts as started when its process is; it listens a moment later.
@@ -53,4 +60,4 @@ step "$nixlxc" destroy "$name"
 trap - EXIT
 cleanup
 echo
-echo "demo done: $name was created, started, reached at $ip over brNC-hostonly, stopped and destroyed"
+echo "demo done: $name was created, booted with systemd, reached at $ip over brNC-hostonly, stopped and destroyed"
