@@ -228,11 +228,27 @@ func TestSystemdUpdate(t *testing.T) {
 	broken := h.servicesConfig("broken.nix", map[string]string{"keep": "same", "change": "two", "added": "y"},
 		`  systemd.services.broken = { wantedBy = [ "multi-user.target" ]; script = "exit 3"; };`)
 
-	h.must("create", "sdupd", one)
+	// Created with an older nixpkgs (the stand-in calling itself 22.05),
+	// the container keeps that system.stateVersion when a newer one builds
+	// it; a configuration that sets its own wins.
+	older := filepath.Join(h.dir, "nixpkgs-22.05")
+	sh(t, "cp", "-r", filepath.Join(repoRoot, "standin-nixpkgs"), older)
+	sh(t, "sed", "-i", `s/release = "23.05"/release = "22.05"/`, filepath.Join(older, "lib/trivial.nix"))
+	h.must("create", "sdupd", one, "-n", "-I nixpkgs="+older)
 	h.must("start", "sdupd")
+	stateVersion := func() string {
+		gens := h.generations("sdupd")
+		return strings.TrimSpace(readFile(t, filepath.Join(gens[len(gens)-1].Path, "nixlxc-state-version")))
+	}
+	if v := stateVersion(); v != "22.05" {
+		t.Errorf("the first build's stateVersion is %q, want the older nixpkgs' 22.05", v)
+	}
 	init := h.initPID("sdupd")
 	before := h.mainPIDs("sdupd", "keep.service", "change.service", "gone.service")
-	out := h.must("update", "sdupd", two)
+	out := h.must("update", "sdupd", two, "-n", "-I nixpkgs="+filepath.Join(repoRoot, "standin-nixpkgs"))
+	if v := stateVersion(); v != "22.05" {
+		t.Errorf("a newer nixpkgs changed the stateVersion to %q, want the pinned 22.05", v)
+	}
 	after := h.mainPIDs("sdupd", "keep.service", "change.service", "gone.service", "added.service")
 	if after["keep.service"] != before["keep.service"] || after["keep.service"] == "0" {
 		t.Errorf("the unchanged service was restarted: %s -> %s", before["keep.service"], after["keep.service"])
@@ -302,5 +318,9 @@ func TestSystemdUpdate(t *testing.T) {
 	}
 	if got := h.inside("sdupd", "journalctl", "-u", "change.service", "-o", "cat", "--no-pager"); !strings.Contains(got, "three") {
 		t.Errorf("the update of a degraded container did not take effect:\n%s", got)
+	}
+	h.must("update", "sdupd", h.servicesConfig("own.nix", map[string]string{"keep": "same"}, `  system.stateVersion = "24.05";`))
+	if v := stateVersion(); v != "24.05" {
+		t.Errorf("the configuration's own stateVersion lost to the pinned one: %q", v)
 	}
 }
