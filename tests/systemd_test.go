@@ -83,6 +83,13 @@ func TestSystemdGuest(t *testing.T) {
 	if got := h.inside("sdhello", "stat", "-L", "-c", "%u %g", "/run/current-system/init", "/nix/var/nix/profiles/system"); got != "0 0\n0 0" {
 		t.Errorf("store files inside are owned by %q, want 0 0", got)
 	}
+	// Activation left LXC's mounts as they were (NixOS's specialfs would
+	// remount /run and /dev with its own options, strictatime and sizes).
+	for _, l := range strings.Split(h.inside("sdhello", "cat", "/proc/mounts"), "\n") {
+		if f := strings.Fields(l); len(f) > 3 && (f[1] == "/run" || f[1] == "/dev") && !strings.Contains(f[3], "relatime") {
+			t.Errorf("activation remounted %s: %s", f[1], l)
+		}
+	}
 	// Nix is disabled, and says so.
 	if r := h.nixlxc("run", "sdhello", "--", "nix-build", "x.nix"); r.code == 0 || !strings.Contains(r.stderr, "Nix is disabled in nixlxc containers") {
 		t.Errorf("nix-build inside: %s", r)
