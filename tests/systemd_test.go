@@ -330,4 +330,20 @@ func TestSystemdUpdate(t *testing.T) {
 	if v := stateVersion(); v != "24.05" {
 		t.Errorf("the configuration's own stateVersion lost to the pinned one: %q", v)
 	}
+
+	// A system whose systemctl (first on the PATH nixlxc runs commands
+	// with) answers with escape sequences around "running" is not healthy,
+	// and what it prints does not reach the user.
+	liar := h.file("liar.nix", `{ ... }: {
+  system.activationScripts.liar = ''
+    mkdir -p /run/wrappers/bin
+    echo '#!/bin/sh' > /run/wrappers/bin/systemctl
+    echo 'printf "\033]0;pwned\007running\n"' >> /run/wrappers/bin/systemctl
+    chmod +x /run/wrappers/bin/systemctl
+  '';
+}`)
+	r := h.fails(6, []string{"did not report healthy", "rolled back"}, "update", "--auto-rollback", "--health-timeout", "2s", "sdupd", liar)
+	if strings.ContainsAny(r.stdout+r.stderr, "\x1b\x07") || strings.Contains(r.stdout+r.stderr, "pwned") {
+		t.Errorf("the container's answer reached the user: %q", r.stdout+r.stderr)
+	}
 }
