@@ -1,6 +1,6 @@
 module github.com/nixlxc/nixlxc
 
-go 1.26.0
+go 1.22.0
 
 require (
 	github.com/google/nftables v0.3.0
@@ -8,7 +8,7 @@ require (
 	github.com/mattn/go-sqlite3 v1.14.53
 	github.com/urfave/cli/v2 v2.27.7
 	github.com/vishvananda/netlink v1.3.1
-	golang.org/x/sys v0.49.0
+	golang.org/x/sys v0.28.0
 )
 
 require (
