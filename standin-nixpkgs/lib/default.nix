@@ -13,9 +13,10 @@ let
   options = import ./options.nix { inherit lib; };
   modules = import ./modules.nix { inherit lib; };
   types = import ./types.nix { inherit lib; };
+  sources = import ./sources.nix { inherit lib; };
 
-  lib = trivial // lists // strings // attrsets // options // modules // {
-    inherit trivial lists strings attrsets options modules types;
+  lib = trivial // lists // strings // attrsets // options // modules // sources // {
+    inherit trivial lists strings attrsets options modules types sources;
 
     # Some old expressions reach lib functions through these names.
     fixedPoints = { inherit (trivial) fix extends; };
