@@ -108,9 +108,10 @@ func New(o Options) (*Manager, error) {
 		out:        o.Out,
 		tracer:     o.Trace,
 	}
-	// The container's mapped root must traverse to its rootfs and to the
-	// directory bound at /run/nixlxc: 0711 lets it pass without listing.
-	for _, d := range []string{m.stateDir, m.lxc.Path} {
+	// The container's mapped root must traverse to its rootfs, to the
+	// directory bound at /run/nixlxc and to where LXC mounts the rootfs
+	// (lxc.rootfs.mount): 0711 lets it pass without listing.
+	for _, d := range []string{m.stateDir, m.lxc.Path, m.rootMount()} {
 		if err := os.MkdirAll(d, 0o711); err != nil {
 			return nil, fmt.Errorf("creating state directory: %w", err)
 		}
@@ -150,6 +151,12 @@ func (m *Manager) logPath(name string) string { return filepath.Join(m.container
 func (m *Manager) consolePath(name string) string {
 	return filepath.Join(m.containerDir(name), "console.log")
 }
+
+// rootMount is every container's lxc.rootfs.mount: nixlxc's own, so a
+// start never depends on the directory LXC's build chose (missing on NixOS
+// unless virtualisation.lxc.enable creates it).
+func (m *Manager) rootMount() string { return filepath.Join(m.stateDir, "rootfs-mount") }
+
 func (m *Manager) locksDir() string            { return filepath.Join(m.stateDir, "locks") }
 func (m *Manager) tmpDir() string              { return filepath.Join(m.stateDir, "tmp") }
 func (m *Manager) lockPath(name string) string { return filepath.Join(m.locksDir(), name+".lock") }

@@ -145,7 +145,8 @@ func (m *Manager) lxcConfig(r *record, s spec.Settings, nets []lxcconf.Network) 
 			{Source: "tmpfs", Target: "run", FSType: "tmpfs", Options: "rw,nosuid,nodev,mode=0755,create=dir"},
 			{Source: m.runDir(r.Name), Target: "run/nixlxc", Options: "rw,bind,create=dir"},
 		},
-		Networks: nets,
+		RootMount: m.rootMount(),
+		Networks:  nets,
 		Autostart: lxcconf.Autostart{
 			Enable: s.Autostart.Enable,
 			Order:  s.Autostart.Order,

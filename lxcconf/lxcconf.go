@@ -88,6 +88,7 @@ const cpuPeriodMicros = 100000
 type Config struct {
 	Name       string // lxc.uts.name
 	RootFS     string // a directory
+	RootMount  string // lxc.rootfs.mount, which must exist (LXC's built-in path may not)
 	Init       string // lxc.init.cmd, a path inside the container
 	IDMaps     []IDMap
 	Mounts     []Mount
@@ -113,6 +114,9 @@ func (c *Config) Items() ([]Item, error) {
 	}
 	add("lxc.uts.name", c.Name)
 	add("lxc.rootfs.path", "dir:"+c.RootFS)
+	if c.RootMount != "" {
+		add("lxc.rootfs.mount", c.RootMount)
+	}
 	for _, m := range c.IDMaps {
 		if m.Kind != 'u' && m.Kind != 'g' {
 			return nil, fmt.Errorf("%w: id map kind %q", ErrInvalid, m.Kind)

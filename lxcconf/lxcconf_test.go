@@ -21,6 +21,7 @@ func minimal() Config {
 		Mounts: []Mount{
 			{Source: "/nix/store", Target: "nix/store", Options: "ro,bind,create=dir"},
 		},
+		RootMount: "/var/lib/nixlxc/rootfs-mount",
 	}
 }
 
