@@ -170,6 +170,11 @@ func configFile(file string) (string, error) {
 
 // readSettings evaluates and checks the settings around the configuration.
 func (m *Manager) readSettings(ctx context.Context, name, file string) (spec.Settings, error) {
+	// Before anything is evaluated: a nixpkgs too new for this Nix fails
+	// with one clear line, not deep in its evaluation.
+	if err := m.nix.CheckVersion(ctx); err != nil {
+		return spec.Settings{}, err
+	}
 	e, err := m.nix.Settings(ctx, file)
 	if err != nil {
 		return spec.Settings{}, err

@@ -67,14 +67,22 @@ func (e *Error) Detail() string { return e.Stderr }
 
 // Compiled on first use: errors are rare, and every command starts.
 var (
-	errorLine  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^error: (.*)$`) })
+	errorLine  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^error:(.*)$`) })
+	innerError = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\s+error:(.*)$`) })
 	atLine     = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\s+at (.+:\d+:\d+):$`) })
 	logLine    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\s+> (.*)$`) })
 	trimFinish = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`;$`) })
 )
 
-// Summary condenses Nix's error output to one line: the first error message,
+// Summary condenses Nix's error output to one line: the error message,
 // where it happened, and for a failed builder its last log line.
+//
+// Two layouts exist. Nix up to 2.12 prints `error: MESSAGE` then its
+// location. Nix 2.13 and later print a bare `error:` and an indented trace
+// (`… while evaluating ...`, each with its own `at FILE:L:C:`), and the
+// message last, indented: `       error: MESSAGE`, then its location. A
+// message that starts with a newline (NixOS's "Failed assertions:") is a
+// bare `error:` in both, its lines indented below it.
 func Summary(stderr string) string {
 	lines := strings.Split(stderr, "\n")
 	for i, l := range lines {
@@ -82,9 +90,21 @@ func Summary(stderr string) string {
 		if m == nil {
 			continue
 		}
-		msg := trimFinish().ReplaceAllString(m[1], "")
+		msg, at := strings.TrimSpace(m[1]), i
+		if msg == "" {
+			// Nix 2.13+: the innermost (last) indented error is the message.
+			for j := i + 1; j < len(lines); j++ {
+				if im := innerError().FindStringSubmatch(lines[j]); im != nil {
+					msg, at = strings.TrimSpace(im[1]), j
+				}
+			}
+		}
+		if msg == "" {
+			msg = messageBelow(lines[at+1:])
+		}
+		msg = trimFinish().ReplaceAllString(msg, "")
 		var lastLog string
-		for _, rest := range lines[i+1:] {
+		for _, rest := range lines[at+1:] {
 			if a := atLine().FindStringSubmatch(rest); a != nil && !strings.Contains(msg, " at ") {
 				msg += " at " + a[1]
 			}
@@ -98,6 +118,23 @@ func Summary(stderr string) string {
 		return oneline.Clean(msg)
 	}
 	return ""
+}
+
+// messageBelow joins the lines of a message printed under a bare `error:`,
+// up to the first blank line or location.
+func messageBelow(lines []string) string {
+	var parts []string
+	for _, l := range lines {
+		t := strings.TrimSpace(l)
+		if t == "" && len(parts) == 0 {
+			continue
+		}
+		if t == "" || atLine().MatchString(l) || strings.HasPrefix(t, "…") || strings.HasPrefix(t, "(") {
+			break
+		}
+		parts = append(parts, t)
+	}
+	return strings.Join(parts, " ")
 }
 
 // ErrNix marks failures of the Nix tools themselves (missing, crashed).

@@ -26,6 +26,152 @@ func TestSummary(t *testing.T) {
 	}
 }
 
+// Nix's two error layouts, with the message each must come down to.
+// The Nix 2.8 samples are what Debian 12's Nix printed here for a module
+// that throws (nixlxc's build of such a config) and for a thrown message
+// that starts with a newline (NixOS's failed assertions). The 2.13+
+// samples follow, line for line, the layout Nix 2.19 and 2.2x print
+// (bare `error:`, the `… while` trace, the truncation note, the indented
+// message last), with this project's paths and messages.
+func TestSummaryLayouts(t *testing.T) {
+	cases := []struct{ name, stderr, want string }{
+		{"2.8 throw in a module",
+			"error: nixlxc-test: the frobnicator needs a widget\n(use '--show-trace' to show detailed location information)\n",
+			"nixlxc-test: the frobnicator needs a widget"},
+		{"2.8 message starting with a newline",
+			"error:\n       Failed assertions:\n       - a is bad\n       - b too\n",
+			"Failed assertions: - a is bad - b too"},
+		{"2.13+ throw in a module", `error:
+       … while calling the 'derivationStrict' builtin
+
+         at /builtin/derivation.nix:9:12: (source not available)
+
+       … while evaluating derivation 'nixos-system-web-25.05'
+         whose name attribute is located at /nix/store/aaaa-source/pkgs/stdenv/generic/make-derivation.nix:375:7
+
+       … while evaluating attribute 'text' of derivation 'etc-x'
+
+         at /nix/store/aaaa-source/nixos/modules/system/etc/etc.nix:79:13:
+
+           78|         {
+           79|           text = mkDefault null;
+             |             ^
+
+       (stack trace truncated; use '--show-trace' to show the full trace)
+
+       error: nixlxc-test: the frobnicator needs a widget
+`, "nixlxc-test: the frobnicator needs a widget"},
+		{"2.2x throw, detailed-trace note", `error:
+       … while evaluating the attribute 'config.system.build.toplevel'
+         at /nix/store/bbbb-source/lib/modules.nix:336:9:
+          335|         options = checked options;
+          336|         config = checked (removeAttrs config [ "_module" ]);
+             |         ^
+          337|         _module = checked (config._module);
+
+       … while evaluating definitions from ` + "`" + `/nix/store/bbbb-source/nixos/modules/system/activation/top-level.nix':
+
+       (stack trace truncated; use '--show-trace' to show the full, detailed trace)
+
+
+       error: The option ` + "`" + `services.web.port' was accessed but has no value defined. Try setting the option.
+`, "The option `services.web.port' was accessed but has no value defined. Try setting the option."},
+		{"2.13+ error with its location", `error:
+       … while evaluating derivation 'nixos-system-web-25.05'
+         whose name attribute is located at /nix/store/cccc-source/pkgs/stdenv/generic/make-derivation.nix:348:7
+       … while evaluating attribute 'nativeBuildInputs' of derivation 'nixos-system-web-25.05'
+         at /nix/store/cccc-source/pkgs/stdenv/generic/make-derivation.nix:392:7:
+          391|       depsBuildBuild              = elemAt (elemAt dependencies 0) 0;
+          392|       nativeBuildInputs           = elemAt (elemAt dependencies 0) 1;
+             |       ^
+       (stack trace truncated; use '--show-trace' to show the full trace)
+       error: function 'anonymous lambda' called with unexpected argument 'widget'
+       at /nix/store/cccc-source/pkgs/tools/frob/default.nix:1:1:
+            1| { lib
+             | ^
+            2| , stdenv
+`, "function 'anonymous lambda' called with unexpected argument 'widget' at /nix/store/cccc-source/pkgs/tools/frob/default.nix:1:1"},
+		{"2.13+ failed assertions", `error:
+       … while evaluating the attribute 'config.system.build.toplevel'
+         at /nix/store/dddd-source/lib/modules.nix:336:9:
+          336|         config = checked (removeAttrs config [ "_module" ]);
+             |         ^
+
+       (stack trace truncated; use '--show-trace' to show the full, detailed trace)
+
+       error:
+       Failed assertions:
+       - services.nixlxc.ipv6.ipv6Prefix must be set when services.nixlxc.ipv6.enable is true
+`, "Failed assertions: - services.nixlxc.ipv6.ipv6Prefix must be set when services.nixlxc.ipv6.enable is true"},
+	}
+	for _, c := range cases {
+		if got := Summary(c.stderr); got != c.want {
+			t.Errorf("%s:\n got %q\nwant %q", c.name, got, c.want)
+		}
+	}
+}
+
+// The error a too old Nix gets names both versions and what to do.
+func TestVersionsCheck(t *testing.T) {
+	if err := (Versions{Nix: "2.8.0", Nixpkgs: "/np", Min: "", TooOld: false}).Check(); err != nil {
+		t.Errorf("no minimum: %v", err)
+	}
+	err := Versions{Nix: "2.8.0", Nixpkgs: "/nix/var/nix/profiles/per-user/root/channels/nixos", Min: "2.18", TooOld: true}.Check()
+	if !errors.Is(err, ErrTooOld) {
+		t.Fatalf("too old: %v", err)
+	}
+	for _, want := range []string{"Nix 2.18 or newer", "Nix 2.8.0", "/nix/var/nix/profiles/per-user/root/channels/nixos", "install Nix 2.18"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("%q does not say %q", err, want)
+		}
+	}
+}
+
+// Versions asks the real Nix, with the search path a build would use.
+func TestVersionsWithNix(t *testing.T) {
+	testenv.RequireTools(t, "nix-instantiate")
+	dir := t.TempDir()
+	nixpkgs := func(minver string) string {
+		d, err := os.MkdirTemp(dir, "nixpkgs-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if minver != "" {
+			os.MkdirAll(filepath.Join(d, "lib"), 0o755)
+			if err := os.WriteFile(filepath.Join(d, "lib/minver.nix"), []byte(minver+"\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return d
+	}
+	ctx := context.Background()
+	for _, c := range []struct {
+		name   string
+		args   []string
+		tooOld bool
+		min    string
+	}{
+		{"newer minimum", []string{"-I", "nixpkgs=" + nixpkgs(`"99.0"`)}, true, "99.0"},
+		{"older minimum", []string{"-I", "nixpkgs=" + nixpkgs(`"1.0"`)}, false, "1.0"},
+		{"no minver.nix", []string{"-I", "nixpkgs=" + nixpkgs("")}, false, ""},
+		{"not a string", []string{"-I", "nixpkgs=" + nixpkgs("{ }")}, false, ""},
+		{"no nixpkgs", nil, false, ""},
+	} {
+		n := Nix{Args: c.args, Env: []string{"NIX_PATH=", "PATH=" + os.Getenv("PATH")}}
+		v, err := n.Versions(ctx)
+		if err != nil {
+			t.Errorf("%s: %v", c.name, err)
+			continue
+		}
+		if v.TooOld != c.tooOld || v.Min != c.min || v.Nix == "" {
+			t.Errorf("%s: %+v", c.name, v)
+		}
+		if err := n.CheckVersion(ctx); (err != nil) != c.tooOld {
+			t.Errorf("%s: CheckVersion = %v", c.name, err)
+		}
+	}
+}
+
 func TestSplitArgs(t *testing.T) {
 	cases := map[string][]string{
 		"-I nixpkgs=/path":                      {"-I", "nixpkgs=/path"},

@@ -2,6 +2,7 @@ package tests
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -59,4 +60,74 @@ func TestRootfsMountOwnDirectory(t *testing.T) {
 		t.Errorf("%s after start: %v", mount, err)
 	}
 	h.must("destroy", "--force", "nhrootmnt")
+}
+
+// TestNixTooOldForNixpkgs: a nixpkgs whose lib/minver.nix asks for a newer
+// Nix than the installed one (current nixpkgs asks for 2.18; Debian 12 has
+// 2.8) stops create and update before anything is evaluated or built, with
+// one line naming both versions, exit 7, and nothing changed. The nixpkgs
+// comes from -n or NIX_PATH, as the build's would.
+func TestNixTooOldForNixpkgs(t *testing.T) {
+	if !isolate(t) {
+		return
+	}
+	h := newHost(t)
+	out, err := exec.Command("nix-instantiate", "--version").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fields := strings.Fields(string(out))
+	installed := fields[len(fields)-1] // "nix-instantiate (Nix) 2.8.0"
+	fake := filepath.Join(h.dir, "nixpkgs-99")
+	if err := os.MkdirAll(filepath.Join(fake, "lib"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(fake, "lib/minver.nix"), []byte("\"99.0\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mention := []string{"Nix 99.0 or newer", "Nix " + installed, fake, "install Nix 99.0"}
+
+	r := h.fails(7, mention, "create", "nhminver", example("hello.nix"), "-n", "-I nixpkgs="+fake)
+	if strings.Contains(r.stdout, "building") {
+		t.Errorf("create went on to build: %q", r.stdout)
+	}
+	if left := h.leftovers("nhminver"); len(left) > 0 {
+		t.Errorf("a refused create left %v", left)
+	}
+	// The same through NIX_PATH.
+	env := h.env
+	h.env = append(append([]string{}, env...), "NIX_PATH=nixpkgs="+fake)
+	h.fails(7, mention, "create", "nhminver", example("hello.nix"))
+	h.env = env
+
+	// update: the container stays at its generation.
+	h.must("create", "nhminver", example("hello.nix"))
+	h.fails(7, mention, "update", "nhminver", example("webserver.nix"), "-n", "-I nixpkgs="+fake)
+	if gens := h.must("list-generations", "nhminver"); strings.Count(strings.TrimSpace(gens), "\n") != 0 || !strings.Contains(gens, "(current)") {
+		t.Errorf("generations after a refused update:\n%s", gens)
+	}
+	h.must("destroy", "nhminver")
+}
+
+// TestThrowInModuleIsTheError: a configuration whose module throws fails
+// with the thrown message as the one-line error (not Nix's exit status),
+// exit 7, nothing left. Nix 2.8 here prints `error: MESSAGE`; the layout of
+// Nix 2.13+ is covered by nixsys' unit tests.
+func TestThrowInModuleIsTheError(t *testing.T) {
+	if !isolate(t) {
+		return
+	}
+	h := newHost(t)
+	h.file("throwing-module.nix", `{ lib, ... }: {
+  environment.etc."frob".text = throw "nixlxc-test: the frobnicator needs a widget";
+}
+`)
+	file := h.file("throws.nix", `{ pkgs, ... }: { imports = [ ./throwing-module.nix ]; }`)
+	r := h.fails(7, []string{"nixlxc-test: the frobnicator needs a widget"}, "create", "nhthrow", file)
+	if strings.Contains(r.stderr, "exit status") {
+		t.Errorf("the error is Nix's exit status: %q", r.stderr)
+	}
+	if left := h.leftovers("nhthrow"); len(left) > 0 {
+		t.Errorf("a failed create left %v", left)
+	}
 }

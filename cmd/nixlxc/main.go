@@ -30,7 +30,7 @@ const (
 	exitExists   = 4 // the container already exists
 	exitState    = 5 // running when it must be stopped, or the reverse
 	exitActivate = 6 // the new system did not activate cleanly
-	exitNix      = 7 // Nix could not evaluate or build the configuration
+	exitNix      = 7 // Nix could not evaluate or build the configuration, or is too old for the nixpkgs
 )
 
 func main() {
@@ -78,7 +78,7 @@ func exitCodeOf(err error) int {
 	var usage usageError
 	var nerr *nixsys.Error
 	switch {
-	case errors.As(err, &nerr):
+	case errors.As(err, &nerr), errors.Is(err, nixsys.ErrTooOld):
 		return exitNix
 	case errors.As(err, &usage), errors.Is(err, container.ErrInvalid), errors.Is(err, lxcconf.ErrInvalid),
 		errors.Is(err, bridges.ErrInvalid), errors.Is(err, generations.ErrBadSpec), errors.Is(err, generations.ErrCurrent):
