@@ -127,7 +127,7 @@ func (m *Manager) lxcConfig(r *record, s spec.Settings, nets []lxcconf.Network) 
 	return lxcconf.Config{
 		Name:   r.Name,
 		RootFS: m.rootfs(r.Name),
-		Init:   "/nix/var/nix/profiles/system/init",
+		Init:   m.initCommand(r.Name),
 		IDMaps: []lxcconf.IDMap{
 			{Kind: 'u', ContainerID: 0, HostID: r.IDMapBase, Count: idCount},
 			{Kind: 'g', ContainerID: 0, HostID: r.IDMapBase, Count: idCount},

@@ -42,7 +42,8 @@ func (m *Manager) renderKey(rec *record, s spec.Settings) string {
 		StateDir   string
 		ProfileDir string
 		Binary     string
-	}{rec, s, host, lxcapi.CgroupV2(), m.stateDir, m.profileDir, id})
+		Init       string // the current system's systemd may need arguments
+	}{rec, s, host, lxcapi.CgroupV2(), m.stateDir, m.profileDir, id, m.initCommand(rec.Name)})
 	if err != nil {
 		return ""
 	}

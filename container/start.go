@@ -72,6 +72,9 @@ func (m *Manager) launch(ctx context.Context, rec *record, h *lxcapi.Handle) err
 	if err != nil {
 		return err
 	}
+	if err := checkGuestBoot(name, system); err != nil {
+		return err
+	}
 	t := time.Now()
 	settings, err := systemSettings(system, rec.Settings)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -129,5 +130,86 @@ func TestThrowInModuleIsTheError(t *testing.T) {
 	}
 	if left := h.leftovers("nhthrow"); len(left) > 0 {
 		t.Errorf("a failed create left %v", left)
+	}
+}
+
+// hostCgroupV2 reports whether the host runs the unified hierarchy only.
+func hostCgroupV2(t *testing.T) bool {
+	var st unix.Statfs_t
+	if err := unix.Statfs("/sys/fs/cgroup", &st); err != nil {
+		t.Fatal(err)
+	}
+	return st.Type == unix.CGROUP2_SUPER_MAGIC
+}
+
+// initCmdline is the container's PID 1 command line, as the host sees it.
+func (h *host) initCmdline(name string) string {
+	h.t.Helper()
+	data, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(h.initPID(name)), "cmdline"))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return strings.ReplaceAll(strings.TrimRight(string(data), "\x00"), "\x00", " ")
+}
+
+// TestGuestSystemdOnCgroupLayout: a system's systemd version (from the
+// store path name of its `systemd` link, as NixOS's toplevel has it)
+// decides how it starts on this host. On cgroup v1 or hybrid (Debian 12
+// here): systemd 256-257 get SYSTEMD_CGROUP_ENABLE_LEGACY_FORCE=1 on PID 1's
+// command line, systemd 258 is refused with one line before anything
+// starts, and an update to another systemd changes the next start's init
+// command. On cgroup v2 nothing changes. The stand-in's busybox init boots
+// in every case: only the link's name is systemd's.
+func TestGuestSystemdOnCgroupLayout(t *testing.T) {
+	if !isolate(t) {
+		return
+	}
+	h := newHost(t)
+	v1 := !hostCgroupV2(t)
+	config := func(version string) string {
+		return h.file("systemd-"+version+".nix", `{ pkgs, ... }: {
+  system.extraSystemBuilderCmds = "ln -sfn ${pkgs.runCommand "systemd-`+version+`" { } "mkdir $out"} $out/systemd";
+}
+`)
+	}
+	const force = "SYSTEMD_CGROUP_ENABLE_LEGACY_FORCE=1"
+
+	h.must("create", "nhsd257", config("257.3"))
+	h.must("start", "nhsd257")
+	if got := h.initCmdline("nhsd257"); strings.Contains(got, force) != v1 {
+		t.Errorf("systemd 257, cgroup v1 %v: PID 1's command line is %q", v1, got)
+	}
+
+	h.must("create", "nhsd258", config("258.1"))
+	if v1 {
+		h.fails(1, []string{"nhsd258", "systemd 258", "cgroup v1", "cgroup v2"}, "start", "nhsd258")
+		if s := strings.TrimSpace(h.must("state", "nhsd258")); s != "STOPPED" {
+			t.Errorf("a refused start left it %s", s)
+		}
+	} else {
+		h.must("start", "nhsd258")
+	}
+
+	// The init command follows the current system across an update.
+	h.must("create", "nhsdupd", config("252"))
+	h.must("start", "nhsdupd")
+	if got := h.initCmdline("nhsdupd"); strings.Contains(got, force) {
+		t.Errorf("systemd 252: PID 1's command line is %q", got)
+	}
+	h.must("stop", "nhsdupd")
+	h.must("update", "nhsdupd", config("256.8"))
+	h.must("start", "nhsdupd")
+	if got := h.initCmdline("nhsdupd"); strings.Contains(got, force) != v1 {
+		t.Errorf("updated to systemd 256, cgroup v1 %v: PID 1's command line is %q", v1, got)
+	}
+	// And when nix-env moves the profile behind nixlxc's back.
+	h.must("stop", "nhsdupd")
+	profile := filepath.Join(h.profileDir, "nhsdupd", "system")
+	if out, err := exec.Command("nix-env", "-p", profile, "--switch-generation", "1").CombinedOutput(); err != nil {
+		t.Fatalf("nix-env --switch-generation 1: %v\n%s", err, out)
+	}
+	h.must("start", "nhsdupd")
+	if got := h.initCmdline("nhsdupd"); strings.Contains(got, force) {
+		t.Errorf("back to systemd 252 with nix-env: PID 1's command line is %q", got)
 	}
 }
