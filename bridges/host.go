@@ -125,7 +125,7 @@ func Ready(c HostConfig, rec *Record) bool {
 	if c.InternetInterface == "" && DefaultRouteInterface() != rec.Inet {
 		return false
 	}
-	return rulesetPresent()
+	return RulesPresent(c)
 }
 
 func sameConfig(a, b HostConfig) bool {

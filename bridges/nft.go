@@ -86,6 +86,32 @@ func ourTables(c *nftables.Conn) ([]*nftables.Table, error) {
 	return out, nil
 }
 
+// RulesPresent reports, with one netlink dump, whether every table a setup
+// with settings c makes exists. An nftables reload that flushes the whole
+// ruleset (NixOS's networking.nftables does) removes them and leaves the
+// bridges, and LXC starts containers on the bridges alone: without NAT
+// and without isolation.
+func RulesPresent(c HostConfig) bool {
+	conn, err := nftables.New()
+	if err != nil {
+		return false
+	}
+	tables, err := conn.ListTables()
+	if err != nil {
+		return false
+	}
+	missing := map[nftables.TableFamily]bool{}
+	for _, t := range Ruleset(c, "") {
+		missing[family(t.Family)] = true
+	}
+	for _, t := range tables {
+		if t.Name == TableName {
+			delete(missing, t.Family)
+		}
+	}
+	return len(missing) == 0
+}
+
 // rulesetPresent reports whether the inet table exists (setup ran here).
 func rulesetPresent() bool {
 	c, err := nftables.New()

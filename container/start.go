@@ -89,9 +89,10 @@ func (m *Manager) launch(ctx context.Context, rec *record, h *lxcapi.Handle) err
 	// The config is rendered again when anything it comes from changed
 	// since it was written: the settings, the host's network settings or
 	// cgroup layout, the leases, nixlxc itself. Usually nothing did: then a
-	// start reads no database and asks the kernel nothing before LXC does.
+	// start reads no database and asks the kernel one thing before LXC
+	// does: whether nixlxc's nftables tables are still there.
 	key := m.renderKey(rec, settings)
-	if key != "" && key == m.storedRenderKey(name) {
+	if key != "" && key == m.storedRenderKey(name) && !m.hostRulesGone(settings) {
 		t = m.trace("config", t)
 		err := h.Start(m.logPath(name))
 		t = m.trace("liblxc-start", t)

@@ -213,3 +213,43 @@ func TestGuestSystemdOnCgroupLayout(t *testing.T) {
 		t.Errorf("back to systemd 252 with nix-env: PID 1's command line is %q", got)
 	}
 }
+
+// TestStartRestoresFlushedRuleset: NixOS's networking.nftables flushes the
+// whole ruleset on every reload, nixlxc's tables with it, and containers
+// lose NAT. The next start notices (one netlink query, even when the
+// container's LXC config needs no new rendering) and sets the host's
+// network up again: NAT works again for every container.
+func TestStartRestoresFlushedRuleset(t *testing.T) {
+	if !isolate(t) {
+		return
+	}
+	h := newHost(t)
+	newUpstream(t)
+	h.hostJSON(`{ "internetInterface": "up0" }`)
+	nat := h.file("nat.nix", `{ network.enableNat = true; configuration = { ... }: { }; }`)
+	h.must("create", "nhflrun", nat)
+	h.must("create", "nhflnext", nat)
+	// nhflnext starts once, so its next start finds its config current.
+	h.must("start", "nhflnext")
+	h.must("stop", "nhflnext")
+	h.must("start", "nhflrun")
+	if !h.ping("nhflrun", upstreamV4) {
+		t.Fatal("NAT does not work before the flush")
+	}
+
+	sh(t, "nft", "flush", "ruleset")
+	if h.ping("nhflrun", upstreamV4) {
+		t.Fatal("NAT still works after the ruleset was flushed: the test shows nothing")
+	}
+
+	h.must("start", "nhflnext")
+	if out := sh(t, "nft", "list", "tables"); !strings.Contains(out, "table inet nixlxc") {
+		t.Errorf("after a start, the tables are: %q", out)
+	}
+	if !h.ping("nhflnext", upstreamV4) {
+		t.Error("the started container has no NAT")
+	}
+	if !h.ping("nhflrun", upstreamV4) {
+		t.Error("the container that kept running has no NAT")
+	}
+}
