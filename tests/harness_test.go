@@ -142,6 +142,8 @@ func newHost(t *testing.T) *host {
 		"NIXLXC_STATE_DIR="+h.stateDir,
 		"NIXLXC_PROFILE_DIR="+h.profileDir,
 		"NIXLXC_HOST_CONFIG="+h.hostConfig,
+		// Never the host's /etc/nixlxc/config.json.
+		"NIXLXC_CONFIG="+filepath.Join(dir, "config.json"),
 		"NIX_PATH=nixpkgs="+filepath.Join(repoRoot, "standin-nixpkgs"),
 	)
 	t.Cleanup(func() {

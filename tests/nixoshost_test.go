@@ -253,3 +253,38 @@ func TestStartRestoresFlushedRuleset(t *testing.T) {
 		t.Error("the container that kept running has no NAT")
 	}
 }
+
+// TestInstallationConfigFile: with the installation's locations in a config
+// file (what the NixOS module writes to /etc/nixlxc/config.json) and no
+// NIXLXC_* variables (as under sudo or in a service), every command finds
+// the installation.
+func TestInstallationConfigFile(t *testing.T) {
+	if !isolate(t) {
+		return
+	}
+	h := newHost(t)
+	config := h.file("config.json", `{ "stateDir": "`+h.stateDir+`", "profileDir": "`+h.profileDir+`", "hostConfig": "`+h.hostConfig+`" }`)
+	var env []string
+	for _, kv := range h.env {
+		if !strings.HasPrefix(kv, "NIXLXC_") {
+			env = append(env, kv)
+		}
+	}
+	h.env = append(env, "NIXLXC_CONFIG="+config)
+
+	h.must("create", "nhcfg", example("hello.nix"))
+	if _, err := os.Stat(filepath.Join(h.stateDir, "lxc", "nhcfg", "config")); err != nil {
+		t.Fatalf("the container is not in the config file's stateDir: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(h.profileDir, "nhcfg", "system")); err != nil {
+		t.Fatalf("the profile is not in the config file's profileDir: %v", err)
+	}
+	h.must("start", "nhcfg")
+	if got := strings.TrimSpace(h.must("run", "nhcfg", "--", "cat", "/etc/hostname")); got != "nhcfg" {
+		t.Errorf("hostname inside = %q", got)
+	}
+	if l := h.list(); len(l) != 1 || l[0].Name != "nhcfg" || l[0].State != "RUNNING" {
+		t.Errorf("list: %+v", l)
+	}
+	h.must("destroy", "--force", "nhcfg")
+}

@@ -47,6 +47,12 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 				EnvVars: []string{"NIXLXC_HOST_CONFIG"},
 				Value:   container.DefaultHostConfig,
 			},
+			&cli.StringFlag{
+				Name:    "config",
+				Usage:   "the installation's settings (JSON: stateDir, profileDir, hostConfig), below flags and variables",
+				EnvVars: []string{"NIXLXC_CONFIG"},
+				Value:   container.DefaultConfigFile,
+			},
 			&cli.BoolFlag{
 				Name:    "verbose",
 				Aliases: []string{"v"},
@@ -116,10 +122,21 @@ func manager(c *cli.Context) (*container.Manager, error) {
 	if t := os.Getenv("NIXLXC_TRACE"); t != "" && t != "0" && t != "false" {
 		trace = c.App.ErrWriter
 	}
+	inst, err := container.LoadLocations(c.String("config"))
+	if err != nil {
+		return nil, err
+	}
+	// A flag or its variable, else the config file, else the default.
+	location := func(flag, fromFile string) string {
+		if fromFile != "" && !c.IsSet(flag) {
+			return fromFile
+		}
+		return c.String(flag)
+	}
 	m, err := container.New(container.Options{
-		StateDir:   c.String("state-dir"),
-		ProfileDir: c.String("profile-dir"),
-		HostConfig: c.String("host-config"),
+		StateDir:   location("state-dir", inst.StateDir),
+		ProfileDir: location("profile-dir", inst.ProfileDir),
+		HostConfig: location("host-config", inst.HostConfig),
 		NixArgs:    nixArgs,
 		Out:        c.App.Writer,
 		Trace:      trace,

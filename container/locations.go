@@ -1,0 +1,49 @@
+package container
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// DefaultConfigFile holds an installation's locations for every nixlxc
+// run on the host: sudo and services drop NIXLXC_* variables, a file does
+// not go away. The NixOS module writes it.
+const DefaultConfigFile = "/etc/nixlxc/config.json"
+
+// Locations is where one installation keeps its things; an empty field
+// leaves the choice to the next source (flags and variables come first,
+// then this file, then the defaults).
+type Locations struct {
+	StateDir   string `json:"stateDir,omitempty"`
+	ProfileDir string `json:"profileDir,omitempty"`
+	HostConfig string `json:"hostConfig,omitempty"`
+}
+
+// LoadLocations reads path; a missing file is empty Locations.
+// Unknown keys and relative paths are errors: a misspelt key would
+// silently send nixlxc to another installation.
+func LoadLocations(path string) (Locations, error) {
+	var in Locations
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return in, nil
+	}
+	if err != nil {
+		return in, fmt.Errorf("reading %s: %w", path, err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&in); err != nil {
+		return in, fmt.Errorf("%w %s: %v", ErrInvalid, path, err)
+	}
+	for key, p := range map[string]string{"stateDir": in.StateDir, "profileDir": in.ProfileDir, "hostConfig": in.HostConfig} {
+		if p != "" && !filepath.IsAbs(p) {
+			return in, fmt.Errorf("%w %s: %s %q is not an absolute path", ErrInvalid, path, key, p)
+		}
+	}
+	return in, nil
+}
