@@ -14,9 +14,10 @@ let
   modules = import ./modules.nix { inherit lib; };
   types = import ./types.nix { inherit lib; };
   sources = import ./sources.nix { inherit lib; };
+  meta = import ./meta.nix { inherit lib; };
 
-  lib = trivial // lists // strings // attrsets // options // modules // sources // {
-    inherit trivial lists strings attrsets options modules types sources;
+  lib = trivial // lists // strings // attrsets // options // modules // sources // meta // {
+    inherit trivial lists strings attrsets options modules types sources meta;
 
     # Some old expressions reach lib functions through these names.
     fixedPoints = { inherit (trivial) fix extends; };

@@ -132,7 +132,8 @@ let
     in
     mapAttrs (n: mergeAt (path ++ [ n ]) (childDecl n)) kept;
 
-  # A declared option: the type decides how to merge; `apply` post-processes.
+  # A declared option: the type decides how to merge and checks the result
+  # (NixOS's error when it fails); `apply` post-processes.
   mergeOption = path: opt: defs:
     let
       type = opt.type or null;
@@ -146,8 +147,12 @@ let
           mergeSet path (_: { _type = "option"; type = type.elemType; }) (tname == "attrsOf") setDefs
         else if tname == "submodule" && setValued then mergeSubmodule path type setDefs
         else mergeLeaf path type defs;
+      checked =
+        if type == null || (type.check or (_: true)) value then value
+        else throw ("A definition for option `${showPath path}' is not of type `${type.description or type.name or "?"}'. Definition values:"
+          + concatStringsSep "" (map (d: "\n- In `${d.file}': ${showValue 2 d.value}") (effectiveDefs defs)));
     in
-    if opt ? apply then opt.apply value else value;
+    if opt ? apply then opt.apply checked else checked;
 
   # A submodule value: its static sub-option declarations add their defaults.
   mergeSubmodule = path: type: defs:
