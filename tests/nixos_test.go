@@ -2,63 +2,286 @@ package tests
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/nixlxc/nixlxc/bridges"
+	"github.com/nixlxc/nixlxc/container"
 	"github.com/nixlxc/nixlxc/internal/testenv"
 )
 
-// The NixOS module cannot be evaluated against a real nixpkgs here: it is
-// parse-checked, and its host.json is evaluated with the stand-in's module
-// system and read by nixlxc's own parser.
+// evalHost evaluates expr (over `c`, the config) for a NixOS host with
+// nixos/module.nix, the given services.nixlxc settings and users (Nix
+// attribute set texts), against the stand-in nixpkgs, whose option types
+// check values as NixOS's do. Packages the stand-in lacks are scripts that
+// append their arguments to record.
+func evalHost(t *testing.T, settings, users, record, expr string, extra ...string) ([]byte, error) {
+	t.Helper()
+	full := `let
+	  eval = import <nixpkgs/nixos/lib/eval-config.nix> { modules = [
+	    (import ` + filepath.Join(repoRoot, "tests/testdata/nixos-host.nix") + ` {
+	      module = ` + filepath.Join(repoRoot, "nixos/module.nix") + `;
+	      settings = ` + settings + `; users = ` + users + `; record = "` + record + `"; })
+	  ]; };
+	  c = eval.config;
+	in ` + expr
+	tool, args := "nix-instantiate", []string{"--eval", "--strict", "--json"}
+	if len(extra) > 0 && extra[0] == "build" {
+		tool, args = "nix-build", []string{"--no-out-link"}
+	}
+	cmd := exec.Command(tool, append(args, "-E", full, "-I", "nixpkgs="+filepath.Join(repoRoot, "standin-nixpkgs"))...)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("%v: %s", err, stderr.String())
+	}
+	return out, nil
+}
+
+// The settings every case starts from: all of the module's options.
+const moduleSettings = `{ internetInterface = "enp0s3"; hostonlyIsolated = true;
+  stateDir = "/srv/nixlxc"; profileDir = "/srv/nixlxc-profiles"; shutdownTimeout = 45;
+  ipv6 = { enable = true; ipv6Prefix = "2001:db8:1:1::"; ipv6PrefixLength = 64;
+    ipv6InternetInterfaceAddress = "2001:db8:1:1::1"; ipv6NameServers = [ "2001:db8::53" ]; }; }`
+
+// Two normal users, with the automatic ranges NixOS gives them.
+const moduleUsers = `{ alice = { isNormalUser = true; autoSubUidGidRange = true; };
+  bob = { isNormalUser = true; autoSubUidGidRange = true; }; }`
+
+// TestNixOSModule evaluates nixos/module.nix against the stand-in nixpkgs,
+// with the NixOS options it sets declared with nixpkgs' types: the files it
+// writes (built, then read by nixlxc's own parsers), its units, its
+// assertions, and that the stop at shutdown stops containers only then.
 func TestNixOSModule(t *testing.T) {
-	testenv.RequireTools(t, "nix-instantiate")
-	for _, f := range []string{"nixos/module.nix", "nixos/package.nix"} {
+	testenv.RequireTools(t, "nix-instantiate", "nix-build")
+	for _, f := range []string{"nixos/module.nix", "nixos/package.nix", "tests/testdata/nixos-host.nix"} {
 		if out, err := exec.Command("nix-instantiate", "--parse", filepath.Join(repoRoot, f)).CombinedOutput(); err != nil {
 			t.Errorf("%s does not parse: %v\n%s", f, err, out)
 		}
 	}
-	expr := `let eval = import <nixpkgs/nixos/lib/eval-config.nix> { modules = [ ` + filepath.Join(repoRoot, "nixos/module.nix") + ` {
-	    services.nixlxc = { enable = true; internetInterface = "enp0s3"; hostonlyIsolated = true;
-	      ipv6 = { enable = true; ipv6Prefix = "2001:db8:1:1::"; ipv6InternetInterfaceAddress = "2001:db8:1:1::1"; }; };
-	  } ]; };
-	in { json = eval.config.environment.etc."nixlxc/host.json".text;
-	     subuid = eval.config.users.users.root.subUidRanges;
-	     wanted = eval.config.systemd.services.nixlxc.wantedBy; }`
-	out, err := exec.Command("nix-instantiate", "--eval", "--strict", "--json", "-E", expr,
-		"-I", "nixpkgs="+filepath.Join(repoRoot, "standin-nixpkgs")).CombinedOutput()
+	record := filepath.Join(t.TempDir(), "record")
+	out, err := evalHost(t, moduleSettings, moduleUsers, record, `{
+	  failed = map (a: a.message) (builtins.filter (a: !a.assertion) c.assertions);
+	  nixlxc = c.systemd.services.nixlxc;
+	  network = c.systemd.services.nixlxc-network;
+	  trusted = c.networking.firewall.trustedInterfaces;
+	  dhcpcd = c.networking.dhcpcd.denyInterfaces;
+	  unmanaged = c.networking.networkmanager.unmanaged;
+	  root = c.users.users.root;
+	  lxc = c.virtualisation.lxc.enable;
+	  packages = map (p: p.name) c.environment.systemPackages;
+	}`)
 	if err != nil {
-		t.Fatalf("evaluating the module: %v\n%s", err, out)
+		t.Fatalf("evaluating the module: %v", err)
+	}
+	type unit struct {
+		WantedBy         []string          `json:"wantedBy"`
+		After            []string          `json:"after"`
+		PartOf           []string          `json:"partOf"`
+		Path             []string          `json:"path"`
+		RestartIfChanged any               `json:"restartIfChanged"`
+		UnitConfig       map[string]any    `json:"unitConfig"`
+		ServiceConfig    map[string]any    `json:"serviceConfig"`
+		Environment      map[string]string `json:"environment"`
+	}
+	type ranges []struct {
+		StartUID int `json:"startUid"`
+		StartGID int `json:"startGid"`
+		Count    int `json:"count"`
 	}
 	var got struct {
-		JSON   string `json:"json"`
-		Subuid []struct {
-			StartUID int `json:"startUid"`
-			Count    int `json:"count"`
-		} `json:"subuid"`
-		Wanted []string `json:"wanted"`
+		Failed    []string `json:"failed"`
+		Nixlxc    unit     `json:"nixlxc"`
+		Network   unit     `json:"network"`
+		Trusted   []string `json:"trusted"`
+		DHCPCD    []string `json:"dhcpcd"`
+		Unmanaged []string `json:"unmanaged"`
+		Root      struct {
+			SubUIDRanges ranges `json:"subUidRanges"`
+			SubGIDRanges ranges `json:"subGidRanges"`
+		} `json:"root"`
+		LXC      bool     `json:"lxc"`
+		Packages []string `json:"packages"`
 	}
 	if err := json.Unmarshal(out, &got); err != nil {
 		t.Fatalf("%v: %s", err, out)
 	}
-	c, err := bridges.ParseHostConfig([]byte(got.JSON))
+	if len(got.Failed) > 0 {
+		t.Errorf("assertions failed: %q", got.Failed)
+	}
+
+	// The boot service: autostart at boot, left alone by nixos-rebuild.
+	n := got.Nixlxc
+	if n.RestartIfChanged != false {
+		t.Errorf("nixlxc.service restartIfChanged = %v, want false", n.RestartIfChanged)
+	}
+	if !reflect.DeepEqual(n.WantedBy, []string{"multi-user.target"}) || !contains(n.After, "network-online.target") {
+		t.Errorf("nixlxc.service wantedBy %q, after %q", n.WantedBy, n.After)
+	}
+	if exe, _ := n.ServiceConfig["ExecStart"].(string); !regexp.MustCompile(`^/nix/store/[^/]+-nixlxc/bin/nixlxc autostart$`).MatchString(exe) {
+		t.Errorf("nixlxc.service ExecStart = %q", exe)
+	}
+	if n.ServiceConfig["Delegate"] != true || n.ServiceConfig["Type"] != "oneshot" || n.ServiceConfig["RemainAfterExit"] != true {
+		t.Errorf("nixlxc.service serviceConfig = %v", n.ServiceConfig)
+	}
+	if len(n.Path) != 3 || !strings.HasSuffix(n.Path[2], "-newuidmap") {
+		t.Errorf("nixlxc.service path %q lacks shadow's newuidmap", n.Path)
+	}
+	if len(n.Environment) != 0 {
+		t.Errorf("nixlxc.service environment %v: the installation comes from /etc/nixlxc/config.json", n.Environment)
+	}
+	// The network unit: set up again whenever nftables reloads or restarts.
+	w := got.Network
+	if !contains(w.PartOf, "nftables.service") || !contains(w.After, "nftables.service") || !reflect.DeepEqual(w.UnitConfig["ReloadPropagatedFrom"], []any{"nftables.service"}) {
+		t.Errorf("nixlxc-network.service partOf %q, after %q, unitConfig %v", w.PartOf, w.After, w.UnitConfig)
+	}
+	for _, k := range []string{"ExecStart", "ExecReload"} {
+		if exe, _ := w.ServiceConfig[k].(string); !strings.HasSuffix(exe, "/bin/nixlxc host setup") {
+			t.Errorf("nixlxc-network.service %s = %q", k, exe)
+		}
+	}
+	if !reflect.DeepEqual(got.Trusted, []string{bridges.Hostonly}) {
+		t.Errorf("trusted interfaces %q, want only %s", got.Trusted, bridges.Hostonly)
+	}
+	for _, i := range []string{"brNC-*", "nh-*", "nb-*", "ni-*"} {
+		if !contains(got.DHCPCD, i) || !contains(got.Unmanaged, "interface-name:"+i) {
+			t.Errorf("%s is left to dhcpcd (%q) or NetworkManager (%q)", i, got.DHCPCD, got.Unmanaged)
+		}
+	}
+	want := ranges{{StartUID: 1879048192, Count: 65536000}}
+	if !reflect.DeepEqual(got.Root.SubUIDRanges, want) || len(got.Root.SubGIDRanges) != 1 || got.Root.SubGIDRanges[0].StartGID != 1879048192 {
+		t.Errorf("root's ranges: %+v %+v", got.Root.SubUIDRanges, got.Root.SubGIDRanges)
+	}
+	if !got.LXC || !contains(got.Packages, "nixlxc") || !contains(got.Packages, "lxc-start") {
+		t.Errorf("virtualisation.lxc.enable = %v, packages %q", got.LXC, got.Packages)
+	}
+
+	// The files it writes, built, read by nixlxc's own parsers.
+	out, err = evalHost(t, moduleSettings, moduleUsers, record,
+		`[ c.system.build.etc c.systemd.services.nixlxc.serviceConfig.ExecStop ]`, "build")
 	if err != nil {
-		t.Fatalf("the module's host.json does not parse: %v\n%s", err, got.JSON)
+		t.Fatalf("building /etc and the stop script: %v", err)
 	}
-	if c.InternetInterface != "enp0s3" || !c.HostonlyIsolated || !c.IPv6.Enable || c.IPv6.PrefixLength != 64 {
-		t.Errorf("host.json from the module: %+v", c)
+	paths := strings.Fields(string(out))
+	if len(paths) != 2 {
+		t.Fatalf("nix-build printed %q", out)
 	}
-	if len(got.Subuid) != 1 || got.Subuid[0].StartUID != 100000 || got.Subuid[0].Count < 65536 {
-		t.Errorf("root's subuid ranges: %+v", got.Subuid)
+	etc, stop := filepath.Join(paths[0], "etc"), paths[1]
+	host, err := bridges.LoadHostConfig(filepath.Join(etc, "nixlxc/host.json"))
+	if err != nil {
+		t.Fatalf("the module's host.json: %v", err)
 	}
-	if len(got.Wanted) != 1 || got.Wanted[0] != "multi-user.target" {
-		t.Errorf("the service is wanted by %v", got.Wanted)
+	if host.InternetInterface != "enp0s3" || !host.HostonlyIsolated || !host.IPv6.Enable || host.IPv6.Prefix != "2001:db8:1:1::" ||
+		host.IPv6.PrefixLength != 64 || host.IPv6.InternetInterfaceAddress != "2001:db8:1:1::1" || !reflect.DeepEqual(host.IPv6.NameServers, []string{"2001:db8::53"}) {
+		t.Errorf("host.json from the module: %+v", host)
 	}
+	inst, err := container.LoadLocations(filepath.Join(etc, "nixlxc/config.json"))
+	if err != nil {
+		t.Fatalf("the module's config.json: %v", err)
+	}
+	if inst != (container.Locations{StateDir: "/srv/nixlxc", ProfileDir: "/srv/nixlxc-profiles", HostConfig: "/etc/nixlxc/host.json"}) {
+		t.Errorf("config.json from the module: %+v", inst)
+	}
+
+	// The stop stops containers when the host shuts down, and only then.
+	fake := t.TempDir()
+	if err := os.WriteFile(filepath.Join(fake, "systemctl"), []byte("#!/bin/sh\necho \"$STATE\"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ state, want string }{
+		{"running", ""},
+		{"degraded", ""},
+		{"stopping", "nixlxc shutdown-all --timeout 45s\n"},
+	} {
+		os.Remove(record)
+		cmd := exec.Command(stop)
+		cmd.Env = []string{"PATH=" + fake + ":/usr/bin:/bin", "STATE=" + c.state}
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("ExecStop with the system %s: %v\n%s", c.state, err, out)
+		}
+		data, _ := os.ReadFile(record)
+		if string(data) != c.want {
+			t.Errorf("ExecStop with the system %s ran %q, want %q", c.state, data, c.want)
+		}
+	}
+}
+
+// A setting of the wrong type fails the evaluation, with NixOS's message:
+// the stand-in's types check values as nixpkgs' do.
+func TestNixOSModuleTypes(t *testing.T) {
+	testenv.RequireTools(t, "nix-instantiate")
+	force := `builtins.deepSeq c.services.nixlxc true`
+	if out, err := evalHost(t, moduleSettings, moduleUsers, "/dev/null", force); err != nil || strings.TrimSpace(string(out)) != "true" {
+		t.Fatalf("the good settings: %s, %v", out, err)
+	}
+	for _, c := range []struct{ settings, option string }{
+		{`{ ipv6.ipv6PrefixLength = 200; }`, "services.nixlxc.ipv6.ipv6PrefixLength"},
+		{`{ ipv6.ipv6PrefixLength = 4; }`, "services.nixlxc.ipv6.ipv6PrefixLength"},
+		{`{ stateDir = "relative/dir"; }`, "services.nixlxc.stateDir"},
+		{`{ profileDir = 42; }`, "services.nixlxc.profileDir"},
+		{`{ subIdStart = "100000"; }`, "services.nixlxc.subIdStart"},
+		{`{ subIdCount = 0; }`, "services.nixlxc.subIdCount"},
+		{`{ hostonlyIsolated = "yes"; }`, "services.nixlxc.hostonlyIsolated"},
+		{`{ internetInterface = 5; }`, "services.nixlxc.internetInterface"},
+		{`{ ipv6.ipv6NameServers = "2001:db8::53"; }`, "services.nixlxc.ipv6.ipv6NameServers"},
+		{`{ ipv6.ipv6NameServers = [ 53 ]; }`, "services.nixlxc.ipv6.ipv6NameServers"},
+		{`{ shutdownTimeout = -1; }`, "services.nixlxc.shutdownTimeout"},
+	} {
+		_, err := evalHost(t, c.settings, "{ }", "/dev/null", force)
+		if err == nil || !strings.Contains(err.Error(), "A definition for option `"+c.option+"' is not of type") {
+			t.Errorf("%s: evaluation gave %v, want a type error for %s", c.settings, err, c.option)
+		}
+	}
+}
+
+// The assertions: IPv6 needs its prefix; root's ids for containers must not
+// overlap any user's, the automatic ranges NixOS gives normal users included.
+func TestNixOSModuleAssertions(t *testing.T) {
+	testenv.RequireTools(t, "nix-instantiate")
+	failed := `map (a: a.message) (builtins.filter (a: !a.assertion) c.assertions)`
+	for _, c := range []struct{ settings, users, mention string }{
+		{`{ ipv6.enable = true; }`, "{ }", "ipv6Prefix"},
+		{`{ ipv6 = { enable = true; ipv6Prefix = "2001:db8:1:1::"; }; }`, "{ }", "ipv6InternetInterfaceAddress"},
+		// Root at 100000, as on Debian: alice's automatic range is 100000-165535.
+		{`{ subIdStart = 100000; }`, moduleUsers, "the 2 users with autoSubUidGidRange (100000-231071)"},
+		{`{ subIdStart = 165536; subIdCount = 65536; }`, moduleUsers, "autoSubUidGidRange"},
+		{`{ }`, `{ carol.subUidRanges = [ { startUid = 1879048192 + 65536 * 10; count = 65536; } ]; }`, "subUidRanges or subGidRanges of carol"},
+		{`{ }`, `{ dave.subGidRanges = [ { startGid = 1879048192 - 10; count = 11; } ]; }`, "of dave"},
+		{`{ subIdStart = 4294000000; }`, "{ }", "past the last uid"},
+		{`{ subIdCount = 1000; }`, "{ }", "each container needs 65536 ids"},
+	} {
+		out, err := evalHost(t, c.settings, c.users, "/dev/null", failed)
+		var msgs []string
+		if err == nil {
+			err = json.Unmarshal(out, &msgs)
+		}
+		if err != nil || len(msgs) != 1 || !strings.Contains(msgs[0], c.mention) {
+			t.Errorf("settings %s, users %s: failed assertions %q (%v), want one mentioning %q", c.settings, c.users, msgs, err, c.mention)
+		}
+	}
+	// Root's range just above the automatic ones, and a user's own range
+	// just below root's, are fine.
+	out, err := evalHost(t, `{ subIdStart = 231072; }`, `{ alice = { isNormalUser = true; autoSubUidGidRange = true; };
+	  bob = { isNormalUser = true; autoSubUidGidRange = true; }; erin.subUidRanges = [ { startUid = 200000; count = 31072; } ]; }`, "/dev/null", failed)
+	if err != nil || strings.TrimSpace(string(out)) != "[]" {
+		t.Errorf("adjacent ranges: %s, %v", out, err)
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }
 
 // The package's vendorHash must follow go.mod: it is the NAR hash of what
