@@ -12,6 +12,8 @@ die() { echo "setup-host: $*" >&2; exit 1; }
 # starting at 100000 as nixcloud-container did.
 SUBID_START=${NIXLXC_SUBID_START:-100000}
 SUBID_COUNT=${NIXLXC_SUBID_COUNT:-65536000}
+# The NixOS module's default start (services.nixlxc.subIdStart).
+SAFE_SUBID_START=1879048192
 
 PACKAGES=(lxc lxc-dev uidmap busybox-static nix-bin nftables iproute2 make gcc pkg-config ca-certificates git systemd patchelf)
 
@@ -40,8 +42,12 @@ covered() {
 }
 
 # overlaps FILE: other users whose subordinate ids overlap root's range could
-# map them, and so reach containers' files (Debian gives the first user
-# 100000:65536). Said, not changed: the range is the one nixcloud used.
+# map them, and so reach containers' files. Debian's useradd gives users
+# 65536 ids each from 100000 up to 600100000 (login.defs SUB_UID_MIN/MAX),
+# NixOS gives normal users 100000 + N * 65536: the first user overlaps the
+# default range. Said, not changed: the range is the one nixcloud used, and
+# existing containers' files belong to it. The NixOS module starts root's
+# range at 1879048192 (0x70000000), above both.
 overlaps() {
 	awk -F: -v s="$SUBID_START" -v c="$SUBID_COUNT" '
 		$1 != "root" && $1 !~ /^#/ && NF == 3 && $2 < s + c && $2 + $3 > s { print $1 }' "$1" 2>/dev/null
@@ -57,7 +63,7 @@ setup_subids() {
 		fi
 		users=$(overlaps "$f" | sort -u | tr '\n' ' ')
 		if [ -n "$users" ]; then
-			echo "setup-host: warning: in $f, ${users% }'s subordinate ids overlap root's $SUBID_START-$((SUBID_START + SUBID_COUNT - 1)): those users could reach containers' files (set NIXLXC_SUBID_START to move root's range)" >&2
+			echo "setup-host: warning: in $f, ${users% }'s subordinate ids overlap root's $SUBID_START-$((SUBID_START + SUBID_COUNT - 1)): those users could reach containers' files (for new installations, NIXLXC_SUBID_START=$SAFE_SUBID_START puts root's range above every range useradd and NixOS give users, as the NixOS module does)" >&2
 		fi
 	done
 }
@@ -93,7 +99,7 @@ setup_nix() {
 
 check_go() {
 	if ! command -v go >/dev/null; then
-		[ -x /usr/local/go/bin/go ] || die "Go 1.26 or newer is needed (https://go.dev/dl), none found"
+		[ -x /usr/local/go/bin/go ] || die "Go 1.22 or newer is needed (https://go.dev/dl), none found"
 	fi
 }
 

@@ -159,6 +159,10 @@ func TestNixOSModule(t *testing.T) {
 	if !reflect.DeepEqual(got.Root.SubUIDRanges, want) || len(got.Root.SubGIDRanges) != 1 || got.Root.SubGIDRanges[0].StartGID != 1879048192 {
 		t.Errorf("root's ranges: %+v %+v", got.Root.SubUIDRanges, got.Root.SubGIDRanges)
 	}
+	// Debian's setup-host.sh warns about overlaps and names the same start.
+	if setup := readFile(t, filepath.Join(repoRoot, "scripts/setup-host.sh")); !strings.Contains(setup, "SAFE_SUBID_START=1879048192\n") {
+		t.Error("scripts/setup-host.sh does not suggest the module's subIdStart")
+	}
 	if !got.LXC || !contains(got.Packages, "nixlxc") || !contains(got.Packages, "lxc-start") {
 		t.Errorf("virtualisation.lxc.enable = %v, packages %q", got.LXC, got.Packages)
 	}
