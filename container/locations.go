@@ -35,6 +35,12 @@ func LoadLocations(path string) (Locations, error) {
 	if err != nil {
 		return in, fmt.Errorf("reading %s: %w", path, err)
 	}
+	return parseLocations(data, path)
+}
+
+// parseLocations checks the text of a config file; path names it in errors.
+func parseLocations(data []byte, path string) (Locations, error) {
+	var in Locations
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&in); err != nil {

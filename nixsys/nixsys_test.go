@@ -232,3 +232,18 @@ func TestSettingsWithNix(t *testing.T) {
 		t.Errorf("Nix's own text is lost: %q", nerr.Detail())
 	}
 }
+
+// Whatever Nix prints (a configuration shapes its messages), the summary is
+// one clean line.
+func FuzzSummary(f *testing.F) {
+	f.Add("error: undefined variable 'bar'\n\n       at /tmp/e1.nix:2:9:\n")
+	f.Add("error:\n       … while evaluating\n\n       error: boom\n       at /x.nix:1:1:\n")
+	f.Add("error:\n       Failed assertions:\n       - a\n")
+	f.Add("error: builder for '/nix/store/x.drv' failed;\n       > \x1b[31mred\n")
+	f.Fuzz(func(t *testing.T, stderr string) {
+		s := Summary(stderr)
+		if strings.ContainsAny(s, "\n\r\x00\x1b") {
+			t.Errorf("Summary(%q) = %q is not one clean line", stderr, s)
+		}
+	})
+}
