@@ -216,7 +216,7 @@ in
         Type = "oneshot";
         RemainAfterExit = true;
         ExecStart = "${nixlxc} autostart";
-        ExecStop = stopAtShutdown;
+        ExecStop = "${stopAtShutdown}";
         # As LXC's own lxc.service: the containers' cgroups are theirs.
         Delegate = true;
         TimeoutStartSec = "30min";

@@ -169,7 +169,7 @@ func TestNixOSModule(t *testing.T) {
 
 	// The files it writes, built, read by nixlxc's own parsers.
 	out, err = evalHost(t, moduleSettings, moduleUsers, record,
-		`[ c.system.build.etc c.systemd.services.nixlxc.serviceConfig.ExecStop ]`, "build")
+		`[ c.system.build.etc (eval.pkgs.runCommand "stop" { } "ln -s ${c.systemd.services.nixlxc.serviceConfig.ExecStop} $out") ]`, "build")
 	if err != nil {
 		t.Fatalf("building /etc and the stop script: %v", err)
 	}
