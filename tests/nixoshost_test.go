@@ -165,6 +165,7 @@ func TestGuestSystemdOnCgroupLayout(t *testing.T) {
 		return
 	}
 	h := newHost(t)
+	h.busyboxInit() // the systemd link below names a version; busybox boots
 	v1 := !hostCgroupV2(t)
 	config := func(version string) string {
 		return h.file("systemd-"+version+".nix", `{ pkgs, ... }: {
