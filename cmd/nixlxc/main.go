@@ -18,6 +18,7 @@ import (
 	"github.com/nixlxc/nixlxc/lxcapi"
 	"github.com/nixlxc/nixlxc/lxcconf"
 	"github.com/nixlxc/nixlxc/nixsys"
+	"github.com/nixlxc/nixlxc/reexec"
 	"golang.org/x/sys/unix"
 )
 
@@ -38,6 +39,13 @@ func main() {
 	// its own (see lxcapi.Run).
 	if req := os.Getenv(lxcapi.AttachEnv); req != "" {
 		os.Exit(lxcapi.AttachChild(req))
+	}
+	// ... and to start containers from a long-lived command (autostart).
+	if status, ok := reexec.Dispatch(map[string]reexec.Handler{
+		"start":     lifecycleHandler("start"),
+		"terminate": lifecycleHandler("terminate"),
+	}); ok {
+		os.Exit(status)
 	}
 	os.Exit(run(os.Args, os.Stdout, os.Stderr))
 }

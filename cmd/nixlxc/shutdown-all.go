@@ -1,9 +1,13 @@
 package main
 
 import (
+	"fmt"
+	"strings"
 	"time"
 
+	"github.com/nixlxc/nixlxc/autostart"
 	"github.com/nixlxc/nixlxc/container"
+	"github.com/nixlxc/nixlxc/internal/oneline"
 	"github.com/urfave/cli/v2"
 )
 
@@ -13,10 +17,23 @@ func shutdownAllCommand() *cli.Command {
 		Usage: "what the boot service runs at host shutdown: stop every running container cleanly, in reverse order",
 		Flags: []cli.Flag{
 			&cli.DurationFlag{Name: "timeout", Value: 30 * time.Second, Usage: "how long each container may take to stop before it is killed"},
-			&cli.IntFlag{Name: "parallel", Value: container.DefaultAutostartParallel, Usage: "containers of one order stopped at once"},
+			&cli.IntFlag{Name: "parallel", Value: defaultParallel, Usage: "containers of one order stopped at once"},
 		},
 		Action: withManager(nil, func(c *cli.Context, m *container.Manager, _ []string) error {
-			return m.ShutdownAll(c.Context, c.Duration("timeout"), c.Int("parallel"))
+			w := c.App.Writer
+			res, err := m.ShutdownAll(c.Context, c.Duration("timeout"), c.Int("parallel"), func(e autostart.Event) {
+				if e.Kind == autostart.StopFailed {
+					fmt.Fprintf(w, "shutdown-all: %s: %s\n", e.Member.Name, oneline.Clean(e.Err.Error()))
+				}
+			})
+			if err != nil {
+				return err
+			}
+			if len(res.Failed) > 0 {
+				return fmt.Errorf("shutdown-all: %d stopped, %d failed: %s", len(res.Stopped), len(res.Failed), strings.Join(res.Failed, ", "))
+			}
+			fmt.Fprintf(w, "shutdown-all: %d stopped\n", len(res.Stopped))
+			return nil
 		}),
 	}
 }
