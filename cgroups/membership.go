@@ -6,8 +6,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/nixlxc/nixlxc/internal/mountinfo"
 )
 
 // Membership is the cgroups a process is in: one directory per mounted
@@ -34,31 +37,13 @@ func Own() (Membership, error) {
 	return membership(cg, mi)
 }
 
-type cgroupMount struct {
-	root, dir string
-	v2        bool
-	options   map[string]bool
-}
-
-func membership(cgroupFile, mountinfo io.Reader) (Membership, error) {
-	var mounts []cgroupMount
-	sc := bufio.NewScanner(mountinfo)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		// "30 23 0:26 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory"
-		pre, post, ok := strings.Cut(sc.Text(), " - ")
-		f, g := strings.Fields(pre), strings.Fields(post)
-		if !ok || len(f) < 5 || len(g) < 3 || (g[0] != "cgroup" && g[0] != "cgroup2") {
-			continue
-		}
-		m := cgroupMount{root: unescapeOctal(f[3]), dir: unescapeOctal(f[4]), v2: g[0] == "cgroup2", options: map[string]bool{}}
-		for _, o := range strings.Split(g[2], ",") {
-			m.options[o] = true
-		}
-		mounts = append(mounts, m)
+func membership(cgroupFile, mountinfoFile io.Reader) (Membership, error) {
+	mounts, err := mountinfo.Parse(mountinfoFile)
+	if err != nil {
+		return nil, err
 	}
 	var out Membership
-	sc = bufio.NewScanner(cgroupFile)
+	sc := bufio.NewScanner(cgroupFile)
 	for sc.Scan() {
 		// "4:memory:/user.slice", "1:name=systemd:/", "0::/init.scope"
 		parts := strings.SplitN(sc.Text(), ":", 3)
@@ -67,10 +52,10 @@ func membership(cgroupFile, mountinfo io.Reader) (Membership, error) {
 		}
 		controllers, path := parts[1], parts[2]
 		for _, m := range mounts {
-			if !matches(m, controllers) || !strings.HasPrefix(path, m.root) {
+			if !matches(m, controllers) || !strings.HasPrefix(path, m.Root) {
 				continue
 			}
-			out = append(out, filepath.Join(m.dir, strings.TrimPrefix(path, m.root)))
+			out = append(out, filepath.Join(m.MountPoint, strings.TrimPrefix(path, m.Root)))
 			break
 		}
 	}
@@ -80,15 +65,15 @@ func membership(cgroupFile, mountinfo io.Reader) (Membership, error) {
 	return out, nil
 }
 
-func matches(m cgroupMount, controllers string) bool {
-	if controllers == "" {
-		return m.v2
-	}
-	if m.v2 {
+func matches(m mountinfo.Mount, controllers string) bool {
+	switch {
+	case controllers == "":
+		return m.FSType == "cgroup2"
+	case m.FSType != "cgroup":
 		return false
 	}
 	for _, c := range strings.Split(controllers, ",") {
-		if !m.options[c] {
+		if !slices.Contains(m.SuperOptions, c) {
 			return false
 		}
 	}
@@ -103,23 +88,4 @@ func (m Membership) Enter(pid int) error {
 		}
 	}
 	return nil
-}
-
-// unescapeOctal undoes mountinfo's \NNN escapes.
-func unescapeOctal(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+3 < len(s) {
-			if n, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
-				b.WriteByte(byte(n))
-				i += 3
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
 }

@@ -29,20 +29,6 @@ func TestMountsBelow(t *testing.T) {
 	}
 }
 
-func TestUnescapeOctal(t *testing.T) {
-	for in, want := range map[string]string{
-		`/a\040b`:    "/a b",
-		`/a\134b`:    `/a\b`,
-		`/a\011\012`: "/a\t\n",
-		`/trailing\`: `/trailing\`,
-		`/short\04`:  `/short\04`,
-	} {
-		if got := unescapeOctal(in); got != want {
-			t.Errorf("unescapeOctal(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 // tree makes a small tree with a symlink pointing out of it.
 func tree(t *testing.T, outside string) string {
 	t.Helper()
