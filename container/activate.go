@@ -169,9 +169,14 @@ func (m *Manager) runCaptured(ctx context.Context, name string, argv []string) (
 	}
 	defer devnull.Close()
 	buf := &tailBuffer{max: 64 << 10}
+	// The user watches the activation as it runs, but the container writes
+	// it: each line is cleaned and marked as the container's, so it cannot
+	// drive the terminal or pass for a line of nixlxc's own.
+	relay := oneline.NewWriter(m.out, name+"> ")
 	done := make(chan struct{})
 	go func() {
-		io.Copy(io.MultiWriter(buf, m.out), r)
+		io.Copy(io.MultiWriter(buf, relay), r)
+		relay.Flush()
 		close(done)
 	}()
 	status, err := m.lxc.Run(ctx, name, argv, env(), "/", Stdio{Stdin: devnull, Stdout: w, Stderr: w})

@@ -254,7 +254,9 @@ func readReport(path string) (string, error) {
 	}
 	buf := make([]byte, maxReport)
 	n, _ := f.Read(buf)
-	return strings.TrimSpace(string(buf[:n])), nil
+	// Whatever reads a report may show it: it never carries what a
+	// terminal would act on.
+	return oneline.Clean(string(buf[:n])), nil
 }
 
 // clearDir empties a directory the container writes, without following

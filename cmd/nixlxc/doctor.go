@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/nixlxc/nixlxc/container"
+	"github.com/nixlxc/nixlxc/internal/oneline"
 	"github.com/urfave/cli/v2"
 )
 
@@ -20,6 +21,11 @@ func doctorCommand() *cli.Command {
 			findings, err := m.Doctor(c.Context, c.Bool("repair"))
 			if err != nil {
 				return err
+			}
+			// Findings quote what containers wrote (the system a container
+			// reports running): never let it drive the terminal.
+			for i, f := range findings {
+				findings[i].Problem, findings[i].Err, findings[i].Advice = oneline.Clean(f.Problem), oneline.Clean(f.Err), oneline.Clean(f.Advice)
 			}
 			if c.Bool("json") {
 				if findings == nil {
