@@ -53,6 +53,7 @@ func (r Runtime) Run(ctx context.Context, name string, argv, env []string, cwd s
 	if err != nil {
 		return -1, err
 	}
+	ShedInherited()
 	cmd := exec.Command(self)
 	cmd.Env = append(os.Environ(), AttachEnv+"="+string(req))
 	cmd.SysProcAttr = &unix.SysProcAttr{Setsid: true}
@@ -231,6 +232,7 @@ func makeRaw(f *os.File) (restore func(), err error) {
 // the command's status. It runs in its own session, so the command never
 // has the user's terminal as its controlling terminal.
 func AttachChild(request string) int {
+	ShedInherited()
 	var req attachRequest
 	if err := json.Unmarshal([]byte(request), &req); err != nil {
 		fmt.Fprintln(os.Stderr, "nixlxc: bad attach request:", err)

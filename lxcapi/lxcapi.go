@@ -105,6 +105,7 @@ func (h *Handle) Start(logFile string) error {
 // start starts the container in the background and returns once LXC reports
 // it running; failures carry LXC's own error line from the container's log.
 func start(c *lxc.Container, logFile string) error {
+	ShedInherited()
 	offset := fileSize(logFile)
 	// liblxc moves the process that starts a container into the
 	// container's monitor cgroup; this one goes back where it was, so a

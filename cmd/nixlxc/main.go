@@ -35,6 +35,8 @@ const (
 )
 
 func main() {
+	// Nothing the caller holds open may reach a container (see lxcapi).
+	lxcapi.ShedInherited()
 	// nixlxc re-executes itself to attach to a container from a session of
 	// its own (see lxcapi.Run).
 	if req := os.Getenv(lxcapi.AttachEnv); req != "" {
