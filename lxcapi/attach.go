@@ -12,6 +12,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/nixlxc/nixlxc/internal/oneline"
+
 	lxc "github.com/lxc/go-lxc"
 	"golang.org/x/sys/unix"
 )
@@ -238,12 +240,19 @@ func AttachChild(request string) int {
 		fmt.Fprintln(os.Stderr, "nixlxc: bad attach request:", err)
 		return 1
 	}
-	c, err := lxc.NewContainer(req.Name, req.Path)
+	r := Runtime{Path: req.Path}
+	c, err := r.open(req.Name)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "nixlxc: liblxc:", err)
+		fmt.Fprintln(os.Stderr, "nixlxc:", err)
 		return 1
 	}
 	defer c.Release()
+	// Attaching applies the config's environment; its seccomp policy
+	// liblxc takes from the running container.
+	if err := loadConfig(c, r.configPath(req.Name), ""); err != nil {
+		fmt.Fprintln(os.Stderr, "nixlxc:", oneline.Clean(err.Error()))
+		return 1
+	}
 	opts := lxc.DefaultAttachOptions
 	opts.ClearEnv = true
 	opts.Env = req.Env

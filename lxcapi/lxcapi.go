@@ -37,12 +37,54 @@ type Runtime struct {
 	Path string
 }
 
+// A container whose config liblxc cannot read (a hand-edited line, a value
+// an older nixlxc let through) must still answer for its state and be
+// stoppable: liblxc loads the config as it makes a container object and
+// fails, printing "Failed to load config" to stderr. Its command socket,
+// which state and stop go through, depends only on the LXC path and the
+// name. So nixlxc makes the object where no config is (an LXC path that
+// holds no container), points it at the real LXC path, and loads the
+// config itself only where it is needed: to start, to attach, and for the
+// container's own halt signal.
+
+// unloaded is the LXC path, below the real one, where no container is.
+const unloaded = ".unloaded"
+
+// open returns the container's object without its config.
 func (r Runtime) open(name string) (*lxc.Container, error) {
-	c, err := lxc.NewContainer(name, r.Path)
+	c, err := lxc.NewContainer(name, filepath.Join(r.Path, unloaded))
 	if err != nil {
 		return nil, fmt.Errorf("liblxc: opening %s: %w", name, err)
 	}
+	if err := c.SetConfigPath(r.Path); err != nil {
+		c.Release()
+		return nil, fmt.Errorf("liblxc: opening %s: %w", name, err)
+	}
 	return c, nil
+}
+
+// configPath is the container's LXC config file.
+func (r Runtime) configPath(name string) string {
+	return filepath.Join(r.Path, name, "config")
+}
+
+// loadConfig (re)loads the container's config from disk. liblxc logs why a
+// config does not load to the file the config itself names, when it gets
+// that far, else nowhere: logFile, set first, catches every reason.
+func loadConfig(c *lxc.Container, config, logFile string) error {
+	c.ClearConfig()
+	if logFile != "" {
+		c.SetLogFile(logFile)
+	}
+	offset := fileSize(logFile)
+	if err := c.LoadConfigFile(config); err != nil {
+		c.ClearConfig()
+		if msg := lastError(logFile, offset); msg != "" {
+			return fmt.Errorf("liblxc: loading %s: %s", config, msg)
+		}
+		return fmt.Errorf("liblxc: loading %s: %w", config, err)
+	}
+	return nil
 }
 
 // State returns the container's LXC state.
@@ -65,12 +107,11 @@ func (r Runtime) Active() map[string]bool {
 	return active
 }
 
-// Handle is an opened container, for a check and an action without loading
-// its config twice.
+// Handle is an opened container, for a check and an action without opening
+// it twice.
 type Handle struct {
 	c      *lxc.Container
 	config string
-	stat   os.FileInfo
 }
 
 // Open opens the container.
@@ -79,9 +120,7 @@ func (r Runtime) Open(name string) (*Handle, error) {
 	if err != nil {
 		return nil, err
 	}
-	config := filepath.Join(r.Path, name, "config")
-	st, _ := os.Stat(config)
-	return &Handle{c: c, config: config, stat: st}, nil
+	return &Handle{c: c, config: r.configPath(name)}, nil
 }
 
 // State is the container's LXC state.
@@ -90,14 +129,10 @@ func (h *Handle) State() string { return h.c.State().String() }
 // Close releases the handle.
 func (h *Handle) Close() { h.c.Release() }
 
-// Start starts the container, with its config as it is on disk now.
+// Start starts the container with its config as it is on disk now.
 func (h *Handle) Start(logFile string) error {
-	// nixlxc replaces the config by rename: a new file, or a rewritten one.
-	if st, err := os.Stat(h.config); err == nil && (h.stat == nil || !os.SameFile(st, h.stat) || !st.ModTime().Equal(h.stat.ModTime()) || st.Size() != h.stat.Size()) {
-		h.c.ClearConfig()
-		if err := h.c.LoadConfigFile(h.config); err != nil {
-			return fmt.Errorf("liblxc: loading %s: %w", h.config, err)
-		}
+	if err := loadConfig(h.c, h.config, logFile); err != nil {
+		return err
 	}
 	return start(h.c, logFile)
 }
@@ -123,8 +158,10 @@ func start(c *lxc.Container, logFile string) error {
 	return nil
 }
 
-// Shutdown asks the container's init to stop (SIGPWR) and waits up to
-// timeout for it to do so.
+// Shutdown asks the container's init to stop and waits up to timeout for
+// it to do so. The signal is the config's lxc.signal.halt, or liblxc's
+// choice (SIGRTMIN+3 for an init that blocks it, as systemd does, else
+// SIGPWR) when the config does not load.
 func (r Runtime) Shutdown(name string, timeout time.Duration) error {
 	c, err := r.open(name)
 	if err != nil {
@@ -134,6 +171,7 @@ func (r Runtime) Shutdown(name string, timeout time.Duration) error {
 	if !c.Running() {
 		return nil
 	}
+	loadConfig(c, r.configPath(name), "")
 	if err := c.Shutdown(timeout); err != nil {
 		if !c.Running() {
 			return nil
@@ -143,7 +181,11 @@ func (r Runtime) Shutdown(name string, timeout time.Duration) error {
 	return nil
 }
 
-// Kill stops the container now: every process gets SIGKILL.
+// Kill stops the container now: init gets SIGKILL, which ends every
+// process of its pid namespace. That is what liblxc's stop does by default,
+// but liblxc sends the stop signal of the config the container started
+// with and waits until the container is gone: a hand-edited lxc.signal.stop
+// that init ignores would make it wait forever.
 func (r Runtime) Kill(name string) error {
 	c, err := r.open(name)
 	if err != nil {
@@ -153,8 +195,23 @@ func (r Runtime) Kill(name string) error {
 	if !c.Running() {
 		return nil
 	}
-	if err := c.Stop(); err != nil && c.Running() {
-		return fmt.Errorf("liblxc: %w", err)
+	pidfd, err := c.InitPidFd()
+	if err != nil {
+		if !c.Running() {
+			return nil
+		}
+		return fmt.Errorf("liblxc: stopping %s: %w", name, err)
+	}
+	defer pidfd.Close()
+	if err := unix.PidfdSendSignal(int(pidfd.Fd()), unix.SIGKILL, nil, 0); err != nil && err != unix.ESRCH {
+		return fmt.Errorf("killing %s's init: %w", name, err)
+	}
+	// A frozen container's processes die only once thawed.
+	if c.State() == lxc.FROZEN {
+		c.Unfreeze()
+	}
+	if !c.Wait(lxc.STOPPED, 30*time.Second) {
+		return fmt.Errorf("liblxc: %s did not stop after its init was killed", name)
 	}
 	return nil
 }
