@@ -134,7 +134,7 @@ func (h *Handle) Start(logFile string) error {
 	if err := loadConfig(h.c, h.config, logFile); err != nil {
 		return err
 	}
-	return start(h.c, logFile)
+	return startLocked(h.c, logFile)
 }
 
 // start starts the container in the background and returns once LXC reports
@@ -302,4 +302,20 @@ func lastError(logFile string, offset int64) string {
 		return first
 	}
 	return last
+}
+
+// DefaultPath is liblxc's own LXC path (lxc.lxcpath, /var/lib/lxc), where
+// containers of other tools live.
+func DefaultPath() string { return lxc.DefaultConfigPath() }
+
+// CheckConfigItem asks liblxc whether it can load key = value, on a
+// container object that holds no config, before nixlxc writes the line
+// anywhere.
+func (r Runtime) CheckConfigItem(key, value string) error {
+	c, err := lxc.NewContainer("check", filepath.Join(r.Path, unloaded))
+	if err != nil {
+		return err
+	}
+	defer c.Release()
+	return c.SetConfigItem(key, value)
 }
