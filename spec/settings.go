@@ -21,6 +21,8 @@ type Settings struct {
 	Network        Network   `json:"network"`
 	LXCExtraConfig string    `json:"lxcExtraConfig,omitempty"`
 	Limits         Limits    `json:"limits"`
+	// BindMounts are host paths shown inside, sorted by mount point.
+	BindMounts []BindMount `json:"bindMounts,omitempty"`
 }
 
 // Autostart is nixcloud's `autostart = true;` or the ordered form
@@ -59,10 +61,11 @@ type Evaluated struct {
 	Network        json.RawMessage `json:"network"`
 	LXCExtraConfig json.RawMessage `json:"lxcExtraConfig"`
 	Limits         json.RawMessage `json:"limits"`
+	BindMounts     json.RawMessage `json:"bindMounts"`
 }
 
 // Known is every top-level attribute of the attribute-set form.
-var Known = []string{"autostart", "configuration", "limits", "lxcExtraConfig", "name", "network"}
+var Known = []string{"autostart", "bindMounts", "configuration", "limits", "lxcExtraConfig", "name", "network"}
 
 // FromEvaluated checks the evaluated settings. fileName is the `name` the file
 // itself gives, if any (nixcloud's field; the command line's name wins).
@@ -95,6 +98,9 @@ func FromEvaluated(e Evaluated) (s Settings, fileName string, err error) {
 		}
 	}
 	if s.Limits, err = parseLimits(e.Limits); err != nil {
+		return s, "", err
+	}
+	if s.BindMounts, err = parseBindMounts(e.BindMounts); err != nil {
 		return s, "", err
 	}
 	return s, fileName, nil
@@ -410,7 +416,7 @@ func (s Settings) Check() error {
 	if s.Autostart.Delay < 0 || s.Autostart.Delay > 3600 {
 		return fmt.Errorf("%w autostart.delay: %d", ErrInvalid, s.Autostart.Delay)
 	}
-	return nil
+	return checkBindMounts(s.BindMounts)
 }
 
 // JSON renders the settings as recorded with a generation.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -70,6 +71,13 @@ func TestFromEvaluated(t *testing.T) {
 		{`{"form":"attrset","network":{"enableNat":true}}`, Settings{Network: Network{EnableNat: true}}},
 		{`{"form":"attrset","lxcExtraConfig":"lxc.environment = A=1\n"}`, Settings{LXCExtraConfig: "lxc.environment = A=1\n"}},
 		{`{"form":"attrset","limits":{"memory":"512M","cpus":1.5,"pids":100}}`, Settings{Limits: Limits{Memory: "512M", CPUs: 1.5, Pids: 100}}},
+		{`{"form":"attrset","bindMounts":{"/data":{"hostPath":"/srv/web"},"/b/rw":{"hostPath":"/srv/rw","isReadOnly":false},"/same":{},"/x":{"mountPoint":"/y","hostPath":"/srv/y"}}}`,
+			Settings{BindMounts: []BindMount{
+				{MountPoint: "/b/rw", HostPath: "/srv/rw"},
+				{MountPoint: "/data", HostPath: "/srv/web", ReadOnly: true},
+				{MountPoint: "/same", HostPath: "/same", ReadOnly: true},
+				{MountPoint: "/y", HostPath: "/srv/y", ReadOnly: true},
+			}}},
 	}
 	for _, c := range cases {
 		got, _, err := FromEvaluated(eval(t, c.js))
@@ -77,7 +85,7 @@ func TestFromEvaluated(t *testing.T) {
 			t.Errorf("%s: %v", c.js, err)
 			continue
 		}
-		if got != c.want {
+		if !reflect.DeepEqual(got, c.want) {
 			t.Errorf("%s:\ngot  %+v\nwant %+v", c.js, got, c.want)
 		}
 	}
@@ -106,6 +114,14 @@ func TestFromEvaluatedRefuses(t *testing.T) {
 		`{"autostart":{"delay":-1}}`:                          "autostart.delay",
 		`{"network":{"ip":"10.10.1.2/31"}}`:                   "prefix length",
 		`{"network":{"ip":"10.10.1.2\nlxc.idmap = u 0 0 1"}}`: "not an IPv4 address",
+		`{"bindMounts":["/srv"]}`:                             "bindMounts",
+		`{"bindMounts":{"/data":{"hostpath":"/srv"}}}`:        `unknown attribute "hostpath"`,
+		`{"bindMounts":{"/data":{"hostPath":"srv"}}}`:         `hostPath "srv"`,
+		`{"bindMounts":{"data":{"hostPath":"/srv"}}}`:         `mount point "data"`,
+		`{"bindMounts":{"/a/../b":{"hostPath":"/srv"}}}`:      "clean",
+		`{"bindMounts":{"/":{"hostPath":"/srv"}}}`:            "root",
+		`{"bindMounts":{"/a":{},"/b":{"mountPoint":"/a"}}}`:   "twice",
+		`{"bindMounts":{"/a":{"isReadOnly":"yes"}}}`:          "isReadOnly",
 	} {
 		_, _, err := FromEvaluated(eval(t, js))
 		if !errors.Is(err, ErrInvalid) && err != nil && !strings.Contains(err.Error(), "invalid") {

@@ -7,8 +7,8 @@ let
   # The attribute-set form has `configuration`; anything else (a module
   # function or a module attribute set) is the configuration itself.
   isSet = builtins.isAttrs raw && raw ? configuration;
-  known = [ "autostart" "configuration" "limits" "lxcExtraConfig" "name" "network" ];
-  settingNames = [ "autostart" "limits" "lxcExtraConfig" "network" ];
+  known = [ "autostart" "bindMounts" "configuration" "limits" "lxcExtraConfig" "name" "network" ];
+  settingNames = [ "autostart" "bindMounts" "limits" "lxcExtraConfig" "network" ];
   get = n: if isSet && raw ? ${n} then raw.${n} else null;
 in
 {
@@ -25,4 +25,5 @@ in
   network = get "network";
   lxcExtraConfig = get "lxcExtraConfig";
   limits = get "limits";
+  bindMounts = get "bindMounts";
 }
