@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -35,8 +36,8 @@ func (m *Manager) activate(ctx context.Context, next *record, prev generations.G
 		m.printf("%s: generation %d is current; it boots at the next start\n", name, n)
 		return nil
 	}
-	if old := generationSettings(prev.Path, next.Settings); old.Limits != next.Settings.Limits || old.LXCExtraConfig != next.Settings.LXCExtraConfig {
-		m.printf("%s: the new limits and extra LXC config apply from the next start (LXC applies them when it starts a container)\n", name)
+	if old := generationSettings(prev.Path, next.Settings); old.Limits != next.Settings.Limits || old.LXCExtraConfig != next.Settings.LXCExtraConfig || !slices.Equal(old.BindMounts, next.Settings.BindMounts) {
+		m.printf("%s: the new limits, bind mounts and extra LXC config apply from the next start (LXC applies them when it starts a container)\n", name)
 	}
 	gens, err := m.profile(name).List()
 	if err != nil {

@@ -183,6 +183,9 @@ func (m *Manager) readSettings(ctx context.Context, name, file string) (spec.Set
 	if err != nil {
 		return s, fmt.Errorf("%s: %w", file, err)
 	}
+	if err := m.checkSettings(name, s); err != nil {
+		return s, fmt.Errorf("%s: %w", file, err)
+	}
 	if fileName != "" && fileName != name {
 		m.printf("note: %s names the container %q; the command line's %q is used\n", filepath.Base(file), fileName, name)
 	}

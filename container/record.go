@@ -132,19 +132,7 @@ func (m *Manager) lxcConfig(r *record, s spec.Settings, nets []lxcconf.Network) 
 			{Kind: 'u', ContainerID: 0, HostID: r.IDMapBase, Count: idCount},
 			{Kind: 'g', ContainerID: 0, HostID: r.IDMapBase, Count: idCount},
 		},
-		Mounts: []lxcconf.Mount{
-			// idmap=container: host root's files show as root inside, not
-			// as nobody (which sshd's StrictModes, logrotate and others
-			// refuse).
-			{Source: "/nix/store", Target: "nix/store", Options: "ro,bind,idmap=container,create=dir"},
-			// As nixos-container does: the container's own profile is its
-			// /nix/var/nix/profiles, so init is .../system/init.
-			{Source: filepath.Dir(m.profile(r.Name).Path), Target: "nix/var/nix/profiles", Options: "ro,bind,idmap=container,create=dir"},
-			// LXC mounts /run itself so the system sees a mount point and
-			// keeps the report directory nixlxc binds below it.
-			{Source: "tmpfs", Target: "run", FSType: "tmpfs", Options: "rw,nosuid,nodev,mode=0755,create=dir"},
-			{Source: m.runDir(r.Name), Target: "run/nixlxc", Options: "rw,bind,create=dir"},
-		},
+		Mounts:    append(m.ownMounts(r.Name), bindMounts(s.BindMounts)...),
 		RootMount: m.rootMount(),
 		Networks:  nets,
 		Autostart: lxcconf.Autostart{
@@ -162,6 +150,44 @@ func (m *Manager) lxcConfig(r *record, s spec.Settings, nets []lxcconf.Network) 
 		ConsoleLog: m.consolePath(r.Name),
 		Extra:      s.Extra(),
 	}
+}
+
+// ownMounts are nixlxc's own mounts of a container, before the user's.
+func (m *Manager) ownMounts(name string) []lxcconf.Mount {
+	return []lxcconf.Mount{
+		// idmap=container: host root's files show as root inside, not
+		// as nobody (which sshd's StrictModes, logrotate and others
+		// refuse). Read-only for good: see lxcapi's startLocked.
+		{Source: "/nix/store", Target: "nix/store", Options: "ro,bind,idmap=container,create=dir"},
+		// As nixos-container does: the container's own profile is its
+		// /nix/var/nix/profiles, so init is .../system/init.
+		{Source: filepath.Dir(m.profile(name).Path), Target: "nix/var/nix/profiles", Options: "ro,bind,idmap=container,create=dir"},
+		// LXC mounts /run itself so the system sees a mount point and
+		// keeps the report directory nixlxc binds below it.
+		{Source: "tmpfs", Target: "run", FSType: "tmpfs", Options: "rw,nosuid,nodev,mode=0755,create=dir"},
+		{Source: m.runDir(name), Target: "run/nixlxc", Options: "rw,bind,create=dir"},
+	}
+}
+
+// bindMounts renders the bindMounts setting: idmapped, so that host root's
+// files are root's inside (the container's root writes them as host root
+// through a read-write one), and nodev, so that it owns no host device.
+// checkSettings has checked the host paths.
+func bindMounts(bs []spec.BindMount) []lxcconf.Mount {
+	var ms []lxcconf.Mount
+	for _, b := range bs {
+		opts := "bind,nodev,idmap=container"
+		if b.ReadOnly {
+			opts = "ro," + opts
+		}
+		if st, err := os.Stat(b.HostPath); err == nil && !st.IsDir() {
+			opts += ",create=file"
+		} else {
+			opts += ",create=dir"
+		}
+		ms = append(ms, lxcconf.Mount{Source: b.HostPath, Target: strings.TrimPrefix(b.MountPoint, "/"), Options: opts})
+	}
+	return ms
 }
 
 // writeConfig renders and stores the LXC config.

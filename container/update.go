@@ -174,6 +174,9 @@ func (m *Manager) switchTo(ctx context.Context, rec *record, n int) error {
 	if next.Settings, err = systemSettings(target.Path, rec.Settings); err != nil {
 		return err
 	}
+	if err := m.checkSettings(rec.Name, next.Settings); err != nil {
+		return fmt.Errorf("generation %d of %s: %w", n, rec.Name, err)
+	}
 	if err := m.checkNetworkChange(rec.Name, rec.Settings, next.Settings); err != nil {
 		return err
 	}

@@ -1,0 +1,252 @@
+package container
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/nixlxc/nixlxc/ipam"
+	"github.com/nixlxc/nixlxc/lxcapi"
+	"github.com/nixlxc/nixlxc/lxcconf"
+	"github.com/nixlxc/nixlxc/spec"
+	"golang.org/x/sys/unix"
+)
+
+// A container file shapes its own container but never widens the boundary.
+// lxcconf checks the form of what a file asks for; here, where the
+// installation's directories and the host are known, every host path a
+// mount takes is checked, on the path as written and as it resolves now:
+// at create and update (before anything is written), and again at every
+// start and switch (a symlink on the way may have changed since).
+
+// boundary is what this installation's containers may not mount.
+func (m *Manager) boundary(name string) lxcconf.Boundary {
+	b := lxcconf.Boundary{
+		Protected: []lxcconf.ProtectedDir{
+			{Path: m.stateDir, What: "nixlxc's state directory (every container's files)"},
+			{Path: m.profileDir, What: "the containers' Nix profiles"},
+			{Path: "/nix/var/nix", What: "Nix's database, profiles and GC roots"},
+			{Path: lxcapi.DefaultPath(), What: "LXC's own containers"},
+			{Path: "/var/lib/nixos-containers", What: "nixos-container's containers"},
+			{Path: "/var/lib/machines", What: "systemd-nspawn's containers"},
+		},
+	}
+	for _, mnt := range m.ownMounts(name) {
+		if mnt.FSType == "" || mnt.FSType == "none" {
+			b.Own = append(b.Own, mnt.Target)
+		}
+	}
+	return b
+}
+
+// hostMount is a bind mount a container file asks for.
+type hostMount struct {
+	what     string // for errors: `bindMounts."/data"`, `lxcExtraConfig line ...`
+	source   string
+	target   string // relative to the rootfs
+	readOnly bool
+}
+
+func hostMounts(s spec.Settings) []hostMount {
+	var ms []hostMount
+	for _, b := range s.BindMounts {
+		ms = append(ms, hostMount{
+			what:     fmt.Sprintf("bindMounts.%q", b.MountPoint),
+			source:   b.HostPath,
+			target:   strings.TrimPrefix(b.MountPoint, "/"),
+			readOnly: b.ReadOnly,
+		})
+	}
+	for _, it := range s.Extra() {
+		if it.Key != "lxc.mount.entry" {
+			continue
+		}
+		e, err := lxcconf.ParseMountEntry(it.Value)
+		if err != nil || !e.Bind() {
+			continue
+		}
+		ms = append(ms, hostMount{
+			what:     "lxcExtraConfig: " + it.String(),
+			source:   e.Source,
+			target:   e.Target,
+			readOnly: e.ReadOnly(),
+		})
+	}
+	return ms
+}
+
+// checkSettings checks what a container file asks of the host: every host
+// path its mounts take, and every extra LXC line against liblxc itself.
+func (m *Manager) checkSettings(name string, s spec.Settings) error {
+	for _, it := range s.Extra() {
+		if err := m.lxc.CheckConfigItem(it.Key, it.Value); err != nil {
+			return fmt.Errorf("%w lxcExtraConfig: %s: liblxc refuses it (%v)", ErrInvalid, it, err)
+		}
+	}
+	mounts := hostMounts(s)
+	if len(mounts) == 0 {
+		return nil
+	}
+	b := m.boundary(name)
+	writable, err := m.writableSources()
+	if err != nil {
+		return err
+	}
+	uids, _, err := readSubIDs()
+	if err != nil {
+		return err
+	}
+	for _, hm := range mounts {
+		if err := checkHostMount(b, hm, writable, uids); err != nil {
+			return fmt.Errorf("%w %s: %v", ErrInvalid, hm.what, err)
+		}
+	}
+	return checkNesting(append(m.ownBinds(name), mounts...))
+}
+
+// ownBinds are nixlxc's own bind mounts, as hostMounts.
+func (m *Manager) ownBinds(name string) []hostMount {
+	var ms []hostMount
+	for _, mnt := range m.ownMounts(name) {
+		opts := strings.Split(mnt.Options, ",")
+		if slices.Contains(opts, "bind") {
+			ms = append(ms, hostMount{what: "nixlxc's mount of " + mnt.Source, source: mnt.Source, target: mnt.Target, readOnly: slices.Contains(opts, "ro")})
+		}
+	}
+	return ms
+}
+
+// checkNesting refuses a read-only and a read-write source inside each
+// other: nixlxc makes read-only sources read-only mounts to start the
+// container from (see lxcapi), and liblxc cannot bind a directory that has
+// another mount below it into an unprivileged container.
+func checkNesting(ms []hostMount) error {
+	resolved := make([]string, len(ms))
+	for i, hm := range ms {
+		resolved[i] = hm.source
+		if r, err := filepath.EvalSymlinks(hm.source); err == nil {
+			resolved[i] = r
+		}
+	}
+	for i, a := range ms {
+		for j, b := range ms {
+			if a.readOnly && !b.readOnly && (strings.HasPrefix(resolved[j], resolved[i]+"/") || strings.HasPrefix(resolved[i], resolved[j]+"/")) {
+				inner, outer := b, a
+				if strings.HasPrefix(resolved[i], resolved[j]+"/") {
+					inner, outer = a, b
+				}
+				return fmt.Errorf("%w %s: the host path %s is inside %s, which is mounted %s: a read-only and a read-write bind mount cannot be inside each other", ErrInvalid, inner.what, inner.source, outer.source, rwWord(outer.readOnly))
+			}
+		}
+	}
+	return nil
+}
+
+func rwWord(readOnly bool) string {
+	if readOnly {
+		return "read-only"
+	}
+	return "read-write"
+}
+
+func checkHostMount(b lxcconf.Boundary, hm hostMount, writable map[string]string, uids []ipam.SubIDRange) error {
+	if err := b.CheckTarget(hm.target); err != nil {
+		return err
+	}
+	if err := b.CheckSource(hm.source, hm.readOnly); err != nil {
+		return err
+	}
+	resolved, err := filepath.EvalSymlinks(hm.source)
+	if os.IsNotExist(err) {
+		return fmt.Errorf("the host path %s does not exist", hm.source)
+	}
+	if err != nil {
+		return fmt.Errorf("the host path %s: %v", hm.source, err)
+	}
+	if resolved != hm.source {
+		if err := b.CheckSource(resolved, hm.readOnly); err != nil {
+			return fmt.Errorf("%s resolves to %s: %v", hm.source, resolved, err)
+		}
+	}
+	st, err := os.Stat(resolved)
+	if err != nil {
+		return err
+	}
+	if !st.IsDir() && !st.Mode().IsRegular() {
+		return fmt.Errorf("the host path %s is a %s: only directories and regular files can be bound", hm.source, fileKind(st.Mode()))
+	}
+	// A container that can write a directory on the way to the source
+	// could swap what is below it for a symlink before the next start:
+	// the directories another (or this) container writes through a
+	// read-write mount, or that one of the containers' ids owns.
+	for _, p := range []string{hm.source, resolved} {
+		for dir, holder := range writable {
+			if p != dir && strings.HasPrefix(p, dir+"/") {
+				return fmt.Errorf("the host path %s is inside %s, which %s writes", p, dir, holder)
+			}
+		}
+		for dir := filepath.Dir(p); ; dir = filepath.Dir(dir) {
+			var ds unix.Stat_t
+			if err := unix.Stat(dir, &ds); err == nil && inRanges(int64(ds.Uid), uids) {
+				return fmt.Errorf("the host path %s is below %s, which a container's root owns (uid %d)", p, dir, ds.Uid)
+			}
+			if dir == "/" {
+				break
+			}
+		}
+	}
+	return nil
+}
+
+func inRanges(id int64, ranges []ipam.SubIDRange) bool {
+	for _, r := range ranges {
+		if id >= r.Start && id < r.Start+r.Count {
+			return true
+		}
+	}
+	return false
+}
+
+func fileKind(mode os.FileMode) string {
+	switch {
+	case mode&os.ModeDevice != 0:
+		return "device node"
+	case mode&os.ModeNamedPipe != 0:
+		return "FIFO"
+	case mode&os.ModeSocket != 0:
+		return "socket"
+	}
+	return "special file"
+}
+
+// writableSources are the host paths this installation's containers mount
+// read-write, as written and as resolved, each with who writes it.
+func (m *Manager) writableSources() (map[string]string, error) {
+	names, err := m.Names()
+	if err != nil {
+		return nil, err
+	}
+	w := map[string]string{}
+	for _, name := range names {
+		rec, err := m.loadRecord(name)
+		if err != nil {
+			continue
+		}
+		s := rec.Settings
+		if system, err := m.currentSystem(name); err == nil {
+			s = generationSettings(system, s)
+		}
+		for _, hm := range hostMounts(s) {
+			if hm.readOnly {
+				continue
+			}
+			w[hm.source] = "container " + name
+			if r, err := filepath.EvalSymlinks(hm.source); err == nil {
+				w[r] = "container " + name
+			}
+		}
+	}
+	return w, nil
+}
