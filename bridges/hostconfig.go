@@ -17,6 +17,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/nixlxc/nixlxc/internal/inputfile"
 	"github.com/nixlxc/nixlxc/spec"
 )
 
@@ -62,7 +63,8 @@ type IPv6Config struct {
 
 // LoadHostConfig reads path; a missing file means every default.
 func LoadHostConfig(path string) (HostConfig, error) {
-	data, err := os.ReadFile(path)
+	// host.json is the admin's file: a FIFO there must not hang nixlxc.
+	data, err := inputfile.Read(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return HostConfig{}, nil
 	}

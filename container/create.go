@@ -10,6 +10,7 @@ import (
 
 	"github.com/nixlxc/nixlxc/faultpoint"
 	"github.com/nixlxc/nixlxc/generations"
+	"github.com/nixlxc/nixlxc/internal/inputfile"
 	"github.com/nixlxc/nixlxc/internal/oneline"
 	"github.com/nixlxc/nixlxc/ipam"
 	"github.com/nixlxc/nixlxc/revert"
@@ -158,8 +159,13 @@ func configFile(file string) (string, error) {
 	}
 	switch {
 	case st.IsDir():
-		if _, err := os.Stat(filepath.Join(abs, "default.nix")); err != nil {
+		err := inputfile.Check(filepath.Join(abs, "default.nix"))
+		if errors.Is(err, os.ErrNotExist) {
 			return "", fmt.Errorf("%w config file %s: a directory without default.nix", ErrInvalid, file)
+		}
+		if err != nil {
+			// A FIFO would keep Nix waiting forever.
+			return "", fmt.Errorf("%w config file %s: %v", ErrInvalid, file, err)
 		}
 	case !st.Mode().IsRegular():
 		// A device or FIFO would keep Nix reading forever.

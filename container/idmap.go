@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/nixlxc/nixlxc/internal/inputfile"
 	"github.com/nixlxc/nixlxc/ipam"
 )
 
@@ -29,11 +30,11 @@ var (
 )
 
 func readSubIDs() (uids, gids []ipam.SubIDRange, err error) {
-	u, err := os.ReadFile(subuidFile)
+	u, err := inputfile.Read(subuidFile)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, nil, err
 	}
-	g, err := os.ReadFile(subgidFile)
+	g, err := inputfile.Read(subgidFile)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, nil, err
 	}
