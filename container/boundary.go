@@ -85,11 +85,18 @@ func (m *Manager) checkSettings(name string, s spec.Settings) error {
 			return fmt.Errorf("%w lxcExtraConfig: %s: liblxc refuses it (%v)", ErrInvalid, it, err)
 		}
 	}
+	b := m.boundary(name)
+	for _, it := range s.Extra() {
+		if e, err := lxcconf.ParseMountEntry(it.Value); err == nil && it.Key == "lxc.mount.entry" {
+			if err := b.CheckTarget(e.Target); err != nil {
+				return fmt.Errorf("%w lxcExtraConfig: %s: %v", ErrInvalid, it, err)
+			}
+		}
+	}
 	mounts := hostMounts(s)
 	if len(mounts) == 0 {
 		return nil
 	}
-	b := m.boundary(name)
 	writable, err := m.writableSources()
 	if err != nil {
 		return err
