@@ -148,6 +148,7 @@ func (m *Manager) lxcConfig(r *record, s spec.Settings, nets []lxcconf.Network) 
 		},
 		LogFile:    m.logPath(r.Name),
 		ConsoleLog: m.consolePath(r.Name),
+		Seccomp:    m.seccompPath(),
 		Extra:      s.Extra(),
 	}
 }
@@ -190,11 +191,23 @@ func bindMounts(bs []spec.BindMount) []lxcconf.Mount {
 	return ms
 }
 
-// writeConfig renders and stores the LXC config.
+// seccompPath is where the seccomp policy every container runs under is
+// written, for liblxc and for anyone to read.
+func (m *Manager) seccompPath() string { return filepath.Join(m.stateDir, "nixlxc.seccomp") }
+
+// writeConfig renders and stores the LXC config, and the seccomp policy it
+// names.
 func (m *Manager) writeConfig(c lxcconf.Config) error {
 	text, err := c.Render()
 	if err != nil {
 		return err
+	}
+	if c.Seccomp != "" {
+		if old, err := os.ReadFile(c.Seccomp); err != nil || !bytes.Equal(old, lxcconf.SeccompPolicy) {
+			if err := atomicfile.WriteFile(c.Seccomp, lxcconf.SeccompPolicy, 0o644); err != nil {
+				return err
+			}
+		}
 	}
 	// Unchanged (the usual case at a start): no write, no fsync.
 	if old, err := os.ReadFile(m.configPath(c.Name)); err == nil && bytes.Equal(old, text) {

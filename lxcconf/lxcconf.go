@@ -99,6 +99,9 @@ type Config struct {
 	LogFile    string
 	LogLevel   string
 	ConsoleLog string
+	// Seccomp is the host path of the seccomp policy (SeccompPolicy,
+	// written there by the caller); empty means none.
+	Seccomp string
 	// Extra holds the user's lxcExtraConfig lines, already checked by
 	// ParseExtra. They come last so they can refine nixlxc's defaults.
 	Extra []Item
@@ -146,6 +149,9 @@ func (c *Config) Items() ([]Item, error) {
 		add("lxc.mount.entry", line)
 	}
 	add("lxc.init.cmd", c.Init)
+	if c.Seccomp != "" {
+		add("lxc.seccomp.profile", c.Seccomp)
+	}
 
 	if len(c.Networks) == 0 {
 		add("lxc.net.0.type", "empty")

@@ -44,6 +44,7 @@ func full() Config {
 	c.Limits = Limits{MemoryBytes: 512 << 20, CPUs: 1.5, Pids: 100}
 	c.LogFile = "/var/lib/nixlxc/lxc/web/lxc.log"
 	c.ConsoleLog = "/var/lib/nixlxc/lxc/web/console.log"
+	c.Seccomp = "/var/lib/nixlxc/nixlxc.seccomp"
 	c.Extra = []Item{{"lxc.environment", "FOO=bar"}}
 	return c
 }
