@@ -257,3 +257,50 @@ func (m *Manager) writableSources() (map[string]string, error) {
 	}
 	return w, nil
 }
+
+// checkTargets refuses to start a container whose root has a symlink where
+// a mount goes. liblxc creates missing mount points (create=dir) following
+// the symlinks in the path, as the container's root but with the host's
+// file system in view: a container that made /nix a link to /tmp would have
+// its next start create directories in the host's /tmp. A stopped container
+// cannot change its root, so what is checked here is what liblxc finds.
+func (m *Manager) checkTargets(name string, s spec.Settings) error {
+	var targets []string
+	for _, mnt := range m.ownMounts(name) {
+		targets = append(targets, mnt.Target)
+	}
+	for _, b := range s.BindMounts {
+		targets = append(targets, strings.TrimPrefix(b.MountPoint, "/"))
+	}
+	for _, it := range s.Extra() {
+		if e, err := lxcconf.ParseMountEntry(it.Value); err == nil && it.Key == "lxc.mount.entry" {
+			targets = append(targets, e.Target)
+		}
+	}
+	root, err := unix.Open(m.rootfs(name), unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0)
+	if err != nil {
+		return fmt.Errorf("opening the root of %s: %w", name, err)
+	}
+	defer unix.Close(root)
+	for _, t := range targets {
+		parts := strings.Split(t, "/")
+		for i := range parts {
+			p := strings.Join(parts[:i+1], "/")
+			fd, err := unix.Openat2(root, p, &unix.OpenHow{
+				Flags:   unix.O_PATH | unix.O_CLOEXEC,
+				Resolve: unix.RESOLVE_BENEATH | unix.RESOLVE_NO_SYMLINKS | unix.RESOLVE_NO_MAGICLINKS,
+			})
+			if err == unix.ENOENT {
+				break // liblxc creates the rest inside what was checked
+			}
+			if err == unix.ELOOP {
+				return fmt.Errorf("%s's /%s is a symlink where a mount goes (/%s): a mount point must be a directory in its own root; remove the link (%s)", name, p, t, filepath.Join(m.rootfs(name), p))
+			}
+			if err != nil {
+				return fmt.Errorf("%s's /%s, where a mount goes: %w", name, p, err)
+			}
+			unix.Close(fd)
+		}
+	}
+	return nil
+}

@@ -83,6 +83,9 @@ func (m *Manager) launch(ctx context.Context, rec *record, h *lxcapi.Handle) err
 	if err := m.checkSettings(name, settings); err != nil {
 		return fmt.Errorf("starting %s: %w", name, err)
 	}
+	if err := m.checkTargets(name, settings); err != nil {
+		return fmt.Errorf("starting %s: %w", name, err)
+	}
 	if err := clearDir(m.runDir(name)); err != nil {
 		return err
 	}

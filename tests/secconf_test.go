@@ -95,6 +95,20 @@ func TestSecExtraConfigBoundary(t *testing.T) {
 	if f := strings.Fields(out); len(f) != 3 || f[0] != "hello" || f[1] != "1024" || f[2] != "1" {
 		t.Errorf("allowed extra config did not apply: %q", out)
 	}
+
+	// The container puts a symlink to a host directory where a mount goes:
+	// liblxc would create the mount point through it, on the host.
+	planted := filepath.Join(h.dir, "world-writable")
+	os.Mkdir(planted, 0o1777)
+	os.Chmod(planted, 0o1777)
+	h.must("run", "scbnd", "--", "sh", "-c", "umount -l /nix/var/nix/profiles; umount -l /nix/store; mv /nix /nix.old; ln -s "+planted+" /nix")
+	h.must("terminate", "scbnd")
+	if r := h.nixlxc("start", "scbnd"); r.code == 0 || !strings.Contains(r.stderr, "symlink") {
+		t.Errorf("start with /nix a symlink to the host's %s: %s", planted, r)
+	}
+	if entries, _ := os.ReadDir(planted); len(entries) > 0 {
+		t.Errorf("starting the container created %s/%s on the host", planted, entries[0].Name())
+	}
 	h.must("destroy", "--force", "scbnd")
 }
 
