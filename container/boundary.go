@@ -97,9 +97,17 @@ func (m *Manager) checkSettings(name string, s spec.Settings) error {
 	if len(mounts) == 0 {
 		return nil
 	}
-	writable, err := m.writableSources()
+	writable, err := m.writableSources(name)
 	if err != nil {
 		return err
+	}
+	for _, hm := range mounts {
+		if !hm.readOnly {
+			writable[hm.source] = name + " itself"
+			if r, err := filepath.EvalSymlinks(hm.source); err == nil {
+				writable[r] = name + " itself"
+			}
+		}
 	}
 	uids, _, err := readSubIDs()
 	if err != nil {
@@ -228,15 +236,19 @@ func fileKind(mode os.FileMode) string {
 	return "special file"
 }
 
-// writableSources are the host paths this installation's containers mount
-// read-write, as written and as resolved, each with who writes it.
-func (m *Manager) writableSources() (map[string]string, error) {
+// writableSources are the host paths the other containers of this
+// installation mount read-write, as written and as resolved, each with who
+// writes it.
+func (m *Manager) writableSources(except string) (map[string]string, error) {
 	names, err := m.Names()
 	if err != nil {
 		return nil, err
 	}
 	w := map[string]string{}
 	for _, name := range names {
+		if name == except {
+			continue
+		}
 		rec, err := m.loadRecord(name)
 		if err != nil {
 			continue
