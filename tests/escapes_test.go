@@ -36,9 +36,10 @@ func assertTerminalSafe(t *testing.T, what string, r result) {
 // C1 byte, and a right-to-left override.
 const hostileText = `\033]0;pwned\007\033]52;c;ZXZpbA==\007\033[2J\302\23331m\233\342\200\256`
 
-// TestSecTerminalEscapes: what a container writes (its reports under
-// /run/nixlxc, its units' output during an activation) reaches the user's
-// terminal cleaned, through doctor and update.
+// TestSecTerminalEscapes: what a container writes (its report of what it
+// runs under /run/nixlxc, its units' output during an activation) reaches
+// the user's terminal cleaned, through doctor and update. (What its
+// systemctl answers about its health is never shown: tests/robustness.)
 func TestSecTerminalEscapes(t *testing.T) {
 	if !isolate(t) {
 		return
@@ -60,47 +61,26 @@ func TestSecTerminalEscapes(t *testing.T) {
 	h.must("stop", "scesc")
 	h.must("start", "scesc")
 
-	// A unit that fails, printing escapes: switch-to-configuration shows
-	// the last lines of its log, which nixlxc relays.
+	// An activation script that prints escapes: the activation's output is
+	// relayed as it runs. (A unit's own output reaches the user through the
+	// journal, which shows such lines as blobs.)
 	noisy := h.file("noisy.nix", `{ ... }: {
-  systemd.services.noisy = {
-    wantedBy = [ "multi-user.target" ];
-    script = ''
-      printf '`+hostileText+`\n'
-      echo 'nixlxc: fake line'
-      exit 1
-    '';
-  };
+  system.activationScripts.noisy = ''
+    printf 'MARK`+hostileText+`MARK\n'
+    echo 'nixlxc: scesc: generation 7 is active'
+  '';
 }
 `)
 	r = h.nixlxc("update", "scesc", noisy)
-	if r.code != 6 {
-		t.Fatalf("update with a failing unit: %s", r)
+	if r.code != 0 {
+		t.Fatalf("update with a noisy activation script: %s", r)
 	}
-	assertTerminalSafe(t, "update (a unit's output)", r)
+	assertTerminalSafe(t, "update (the activation's output)", r)
+	if !strings.Contains(r.stdout, "MARK") {
+		t.Errorf("update did not show the activation's output (so the test shows nothing): %s", r)
+	}
 	if !strings.Contains(r.stdout, "scesc> ") {
 		t.Errorf("the activation's output is not marked as the container's: %q", r.stdout)
 	}
-	h.must("rollback", "scesc")
-
-	// A unit that plants a health report of its own and makes the report
-	// directory read-only so the system cannot correct it.
-	planter := h.file("planter.nix", `{ ... }: {
-  systemd.services.planter = {
-    wantedBy = [ "multi-user.target" ];
-    script = ''
-      sys=$(readlink /run/current-system)
-      printf "failed $sys x`+hostileText+`\n" > /run/nixlxc/health
-      mount -o remount,ro,bind /run/nixlxc
-      while true; do sleep 1; done
-    '';
-  };
-}
-`)
-	r = h.nixlxc("update", "--auto-rollback", "--health-timeout", "20s", "scesc", planter)
-	if r.code != 6 {
-		t.Fatalf("update --auto-rollback with a planted health report: %s", r)
-	}
-	assertTerminalSafe(t, "update --auto-rollback (the health report)", r)
 	h.must("destroy", "--force", "scesc")
 }

@@ -142,6 +142,7 @@ touch /srv/web/new 2>/dev/null && echo WROTE-RO
 mount -o remount,bind,rw /srv/web 2>/dev/null && echo REMOUNTED
 touch /srv/web/new2 2>/dev/null && echo WROTE-AFTER-REMOUNT
 mount -o remount,bind,rw /nix/store 2>/dev/null && echo STORE-REMOUNTED
+mount -o remount,bind,rw /nix/var/nix/profiles 2>/dev/null && echo PROFILE-REMOUNTED
 echo data > /var/lib/data/written; echo done`
 	out := h.must("run", "scbind", "--", "sh", "-c", probe)
 	if want := "hello from the host\n0:0\n0:0\ndone\n"; out != want {
