@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/nixlxc/nixlxc/internal/inputfile"
 )
 
 // DefaultConfigFile holds an installation's locations for every nixlxc
@@ -28,7 +30,8 @@ type Locations struct {
 // silently send nixlxc to another installation.
 func LoadLocations(path string) (Locations, error) {
 	var in Locations
-	data, err := os.ReadFile(path)
+	// The admin's file: a FIFO there must not hang nixlxc.
+	data, err := inputfile.Read(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return in, nil
 	}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/nixlxc/nixlxc/internal/inputfile"
 	"golang.org/x/sys/unix"
 )
 
@@ -108,7 +109,7 @@ func (rc resolvConf) render() []byte {
 // hostResolvConf reads the host's upstream name servers.
 func hostResolvConf() resolvConf {
 	for _, p := range hostResolvConfs {
-		data, err := os.ReadFile(p)
+		data, err := inputfile.Read(p)
 		if err != nil {
 			continue
 		}
