@@ -20,8 +20,8 @@ buildGoModule rec {
   pname = "nixlxc";
   version = "0.1.0";
 
-  # Only what the build reads: Go files, go.mod, go.sum and the Nix
-  # expressions nixsys embeds. Build output (bin/, bench-results/, result
+  # Only what the build reads: Go files, go.mod, go.sum, the Nix
+  # expressions nixsys embeds and the seccomp policy lxcconf embeds. Build output (bin/, bench-results/, result
   # links, vendor/) and everything else stay out, so the package does not
   # change when they do.
   src = lib.cleanSourceWith {
@@ -32,7 +32,7 @@ buildGoModule rec {
       if type == "directory" then
         !(builtins.elem rel [ "bin" "bench-results" "vendor" ] || lib.hasPrefix "." (baseNameOf rel))
       else
-        builtins.elem rel [ "go.mod" "go.sum" ]
+        builtins.elem rel [ "go.mod" "go.sum" "lxcconf/nixlxc.seccomp" ]
         || (type == "regular" && lib.hasSuffix ".go" rel)
         || (type == "regular" && lib.hasPrefix "nixsys/nix/" rel && lib.hasSuffix ".nix" rel);
   };

@@ -331,6 +331,7 @@ func TestSecFIFOInput(t *testing.T) {
 		{[]string{"create", "scfifo", dir}, []string{"default.nix", "not a regular file"}},
 		{[]string{"create", "scfifo", filepath.Join(dir, "default.nix")}, []string{"not a regular file"}},
 		{[]string{"host", "setup"}, []string{h.hostConfig, "not a regular file"}},
+		{[]string{"--config", filepath.Join(dir, "default.nix"), "list"}, []string{"default.nix", "not a regular file"}},
 	} {
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 		cmd := exec.CommandContext(ctx, binary, c.args...)
