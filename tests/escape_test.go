@@ -383,8 +383,10 @@ func TestInterrupted(t *testing.T) {
 		return
 	}
 	h := newHost(t)
+	// A build no earlier run can have finished: the test's own directory
+	// is in it.
 	slow := h.file("slow.nix", `{ network.enableNat = true; configuration = { pkgs, ... }: {
-  environment.etc.slow.source = pkgs.runCommand "slow-build" { } "sleep 30; echo done > $out";
+  environment.etc.slow.source = pkgs.runCommand "slow-build" { } "sleep 30; echo `+h.dir+` > $out";
 }; }`)
 	for sig, code := range map[syscall.Signal]int{syscall.SIGINT: 130, syscall.SIGTERM: 143} {
 		r := h.interrupt(sig, "building", "create", "xint", slow)

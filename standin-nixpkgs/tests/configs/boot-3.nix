@@ -4,5 +4,8 @@
   systemd.services.broken = {
     wantedBy = [ "multi-user.target" ];
     script = "echo broken on purpose; exit 1";
+    # Failed for good: the busybox init restarts simple services by
+    # default, and between two tries the system would look running.
+    serviceConfig.Restart = "no";
   };
 }
