@@ -16,6 +16,7 @@ import (
 	"github.com/nixlxc/nixlxc/generations"
 	"github.com/nixlxc/nixlxc/internal/oneline"
 	"github.com/nixlxc/nixlxc/ipam"
+	"github.com/nixlxc/nixlxc/leases"
 	"github.com/nixlxc/nixlxc/lock"
 	"github.com/nixlxc/nixlxc/spec"
 	"golang.org/x/sys/unix"
@@ -131,9 +132,6 @@ func (m *Manager) survey(ctx context.Context) diagnose.Listing {
 	return l
 }
 
-// The lease purposes every container holds.
-var basePurposes = []string{purposeHostonly, purposeHostonlyMAC, purposeIDMap}
-
 func (m *Manager) surveyContainer(name string, running bool, holders map[string][]string) diagnose.Container {
 	c := diagnose.Container{Name: name, Running: running, Busy: lock.Held(m.lockPath(name))}
 	rec, err := m.loadRecord(name)
@@ -152,9 +150,9 @@ func (m *Manager) surveyContainer(name string, running bool, holders map[string]
 		for _, p := range holders[name] {
 			have[p] = true
 		}
-		for _, p := range basePurposes {
-			if !have[p] {
-				c.MissingLeases = append(c.MissingLeases, p)
+		for _, p := range leases.Base {
+			if !have[string(p)] {
+				c.MissingLeases = append(c.MissingLeases, string(p))
 			}
 		}
 	}

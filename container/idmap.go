@@ -8,6 +8,7 @@ import (
 
 	"github.com/nixlxc/nixlxc/internal/inputfile"
 	"github.com/nixlxc/nixlxc/ipam"
+	"github.com/nixlxc/nixlxc/leases"
 )
 
 // Id ranges: each container maps its 65536 ids onto a range of root's
@@ -15,7 +16,7 @@ import (
 // can touch another's files. --shared-idmap keeps nixcloud-container's
 // behaviour (every such container at 100000).
 const (
-	purposeIDMap = "idmap"
+	purposeIDMap = string(leases.IDMap)
 	// sharedHolder holds the shared range while any shared container
 	// exists, so no container gets it as its own.
 	sharedHolder = "(shared)"

@@ -14,19 +14,11 @@ import (
 	"github.com/nixlxc/nixlxc/bridges"
 	"github.com/nixlxc/nixlxc/faultpoint"
 	"github.com/nixlxc/nixlxc/ipam"
+	"github.com/nixlxc/nixlxc/leases"
 	"github.com/nixlxc/nixlxc/lock"
 	"github.com/nixlxc/nixlxc/lxcconf"
 	"github.com/nixlxc/nixlxc/nixsys"
 	"github.com/nixlxc/nixlxc/spec"
-)
-
-// Lease purposes: what each of a container's numbers is for.
-const (
-	purposeHostonly    = "hostonly/4"
-	purposeHostonlyMAC = "hostonly/mac"
-	purposeInternet    = "internet/4"
-	purposeInternet6   = "internet/6"
-	purposeInternetMAC = "internet/mac"
 )
 
 // db opens the lease database once per Manager.
@@ -54,50 +46,38 @@ func (m *Manager) Close() error {
 	return nil
 }
 
-// pool names encode their bridge and subnet: "brNC-hostonly|10.101.0.0/16".
-func poolName(bridge string, p netip.Prefix) string { return bridge + "|" + p.Masked().String() }
-
-func parsePool(name string) (bridge string, p netip.Prefix, ok bool) {
-	b, s, found := strings.Cut(name, "|")
-	if !found {
-		return "", netip.Prefix{}, false
-	}
-	p, err := netip.ParsePrefix(s)
-	return b, p, err == nil
-}
-
 // hostonlySubnet is the subnet the container's hostonly address comes from:
 // brNC-hostonly's, or the part of the user's bridge network.ip lies in.
-func (m *Manager) hostonlySubnet(n spec.Network) (ipam.Subnet, error) {
+func (m *Manager) hostonlySubnet(n spec.Network) (leases.Subnet, error) {
 	if spec.IsNixlxcBridge(n.Bridge) {
-		return ipam.Subnet{Name: poolName(bridges.Hostonly, bridges.HostonlySubnet), Prefix: bridges.HostonlySubnet, Host: bridges.HostonlyHost}, nil
+		return leases.Subnet{Key: leases.PoolKey{Bridge: bridges.Hostonly, Prefix: bridges.HostonlySubnet}, Host: bridges.HostonlyHost}, nil
 	}
 	if n.Bridge == bridges.Internet {
-		return ipam.Subnet{}, fmt.Errorf("%w network.bridge: %s is nixlxc's NAT bridge; use enableNat = true", ErrInvalid, bridges.Internet)
+		return leases.Subnet{}, fmt.Errorf("%w network.bridge: %s is nixlxc's NAT bridge; use enableNat = true", ErrInvalid, bridges.Internet)
 	}
 	static, err := spec.ParseStaticIP(n.IP)
 	if err != nil {
-		return ipam.Subnet{}, err
+		return leases.Subnet{}, err
 	}
 	addrs, err := bridges.BridgeIPv4(n.Bridge)
 	if errors.Is(err, bridges.ErrNoBridge) {
-		return ipam.Subnet{}, fmt.Errorf("%w network.bridge: %v (create it on the host first)", ErrInvalid, err)
+		return leases.Subnet{}, fmt.Errorf("%w network.bridge: %v (create it on the host first)", ErrInvalid, err)
 	}
 	if err != nil {
-		return ipam.Subnet{}, err
+		return leases.Subnet{}, err
 	}
 	for _, a := range addrs {
 		if a.Contains(static.Addr) && (static.Bits == 0 || static.Bits == a.Bits()) {
-			return ipam.Subnet{Name: poolName(n.Bridge, a), Prefix: a.Masked(), Host: a.Addr()}, nil
+			return leases.Subnet{Key: leases.PoolKey{Bridge: n.Bridge, Prefix: a.Masked()}, Host: a.Addr()}, nil
 		}
 	}
 	if static.Bits != 0 {
 		// The bridge carries no address of that subnet: nixlxc takes the
 		// prefix the file gives and reserves nothing for the host.
 		p := netip.PrefixFrom(static.Addr, static.Bits).Masked()
-		return ipam.Subnet{Name: poolName(n.Bridge, p), Prefix: p}, nil
+		return leases.Subnet{Key: leases.PoolKey{Bridge: n.Bridge, Prefix: p}}, nil
 	}
-	return ipam.Subnet{}, fmt.Errorf("%w network.ip %s is in no subnet of bridge %s (its addresses: %s); give it with a prefix length, like %s/24",
+	return leases.Subnet{}, fmt.Errorf("%w network.ip %s is in no subnet of bridge %s (its addresses: %s); give it with a prefix length, like %s/24",
 		ErrInvalid, static.Addr, n.Bridge, prefixes(addrs), static.Addr)
 }
 
@@ -112,29 +92,44 @@ func prefixes(ps []netip.Prefix) string {
 	return strings.Join(s, ", ")
 }
 
+// want is what the container's settings call for, on this host now.
+func (m *Manager) want(name string, s spec.Settings) (leases.Want, error) {
+	sub, err := m.hostonlySubnet(s.Network)
+	if err != nil {
+		return leases.Want{}, err
+	}
+	w := leases.Want{Container: name, Hostonly: sub, UserBridge: !spec.IsNixlxcBridge(s.Network.Bridge)}
+	if s.Network.IP != "" {
+		st, err := spec.ParseStaticIP(s.Network.IP)
+		if err != nil {
+			return w, err
+		}
+		if st.Bits != 0 && st.Bits != sub.Key.Prefix.Bits() {
+			return w, fmt.Errorf("%w network.ip %s: the bridge's subnet is %s", ErrInvalid, s.Network.IP, sub.Key.Prefix)
+		}
+		w.Static = st.Addr
+	}
+	if !s.Network.EnableNat {
+		return w, nil
+	}
+	w.Internet = &leases.Subnet{Key: leases.PoolKey{Bridge: bridges.Internet, Prefix: bridges.InternetSubnet}, Host: bridges.InternetHost}
+	host, err := m.loadHostConfig()
+	if err != nil {
+		return w, err
+	}
+	if host.IPv6.Enable {
+		prefix, _ := host.IPv6.PrefixValue()
+		w.IPv6 = &leases.Subnet{Key: leases.PoolKey{Bridge: bridges.Internet, Prefix: prefix}, Host: host.IPv6.HostAddress()}
+	}
+	return w, nil
+}
+
 // leaseNetwork gives the container the addresses its settings ask for, and
 // frees those it no longer needs, in one transaction. It returns the
 // hostonly address (`ip` in modules) and the undo of the whole change.
 func (m *Manager) leaseNetwork(ctx context.Context, rec *record, s spec.Settings) (string, func(), error) {
 	noop := func() {}
-	sub, err := m.hostonlySubnet(s.Network)
-	if err != nil {
-		return "", noop, err
-	}
-	var static int64 = -1
-	if s.Network.IP != "" {
-		st, err := spec.ParseStaticIP(s.Network.IP)
-		if err != nil {
-			return "", noop, err
-		}
-		if st.Bits != 0 && st.Bits != sub.Prefix.Bits() {
-			return "", noop, fmt.Errorf("%w network.ip %s: the bridge's subnet is %s", ErrInvalid, s.Network.IP, sub.Prefix)
-		}
-		if static, err = sub.Num(st.Addr); err != nil {
-			return "", noop, fmt.Errorf("%w network.ip %s: %v", ErrInvalid, st.Addr, strings.TrimPrefix(err.Error(), ipam.ErrOutOfRange.Error()+": "))
-		}
-	}
-	host, err := m.loadHostConfig()
+	w, err := m.want(rec.Name, s)
 	if err != nil {
 		return "", noop, err
 	}
@@ -142,7 +137,6 @@ func (m *Manager) leaseNetwork(ctx context.Context, rec *record, s spec.Settings
 	if err != nil {
 		return "", noop, err
 	}
-
 	// Forgotten before and after: a crash in between must not leave a key
 	// that says the config on disk matches leases that changed.
 	m.forgetRenderKey(rec.Name)
@@ -152,63 +146,8 @@ func (m *Manager) leaseNetwork(ctx context.Context, rec *record, s spec.Settings
 		if before, err = tx.Leases(rec.Name); err != nil {
 			return err
 		}
-		if static >= 0 {
-			// A bridge the user manages may carry several subnets (pools);
-			// an address is one container's whichever prefix it came with.
-			if !spec.IsNixlxcBridge(s.Network.Bridge) {
-				others, err := tx.LeasesInPools(s.Network.Bridge + "|")
-				if err != nil {
-					return err
-				}
-				for _, l := range others {
-					if _, p, ok := parsePool(l.Pool); ok && l.Container != rec.Name && l.Container != ipam.HostHolder &&
-						(ipam.Subnet{Prefix: p}).Addr(l.Num) == sub.Addr(static) {
-						return fmt.Errorf("%w network.ip %s: already used by container %s", ErrInvalid, sub.Addr(static), l.Container)
-					}
-				}
-			}
-			if err := tx.Reserve(sub.Pool(), static, rec.Name, purposeHostonly); err != nil {
-				var taken *ipam.TakenError
-				if errors.As(err, &taken) {
-					return fmt.Errorf("%w network.ip %s: already used by container %s", ErrInvalid, sub.Addr(static), taken.Holder)
-				}
-				return err
-			}
-			ip = sub.Addr(static)
-		} else {
-			n, err := tx.Allocate(sub.Pool(), rec.Name, purposeHostonly)
-			if err != nil {
-				return fmt.Errorf("leasing an address on %s: %w", sub.Prefix, err)
-			}
-			ip = sub.Addr(n)
-		}
-		if _, err := tx.Allocate(ipam.MACPool, rec.Name, purposeHostonlyMAC); err != nil {
-			return err
-		}
-		if !s.Network.EnableNat {
-			for _, p := range []string{purposeInternet, purposeInternet6, purposeInternetMAC} {
-				if err := tx.ReleasePurpose(rec.Name, p); err != nil {
-					return err
-				}
-			}
-			return nil
-		}
-		inet := ipam.Subnet{Name: poolName(bridges.Internet, bridges.InternetSubnet), Prefix: bridges.InternetSubnet, Host: bridges.InternetHost}
-		if _, err := tx.Allocate(inet.Pool(), rec.Name, purposeInternet); err != nil {
-			return fmt.Errorf("leasing an address on %s: %w", bridges.InternetSubnet, err)
-		}
-		if _, err := tx.Allocate(ipam.MACPool, rec.Name, purposeInternetMAC); err != nil {
-			return err
-		}
-		if !host.IPv6.Enable {
-			return tx.ReleasePurpose(rec.Name, purposeInternet6)
-		}
-		prefix, _ := host.IPv6.PrefixValue()
-		v6 := ipam.Subnet{Name: poolName(bridges.Internet, prefix), Prefix: prefix, Host: host.IPv6.HostAddress()}
-		if _, err := tx.Allocate(v6.Pool(), rec.Name, purposeInternet6); err != nil {
-			return fmt.Errorf("leasing an address in %s: %w", prefix, err)
-		}
-		return nil
+		ip, err = leases.Take(tx, w)
+		return err
 	})
 	if err != nil {
 		return "", noop, err
@@ -240,55 +179,31 @@ type Interface struct {
 }
 
 // addresses turns leases into interfaces.
-func (m *Manager) addresses(name string, leases []ipam.Lease) Addresses {
+func (m *Manager) addresses(name string, ls []ipam.Lease) Addresses {
 	var a Addresses
 	host, _ := m.loadHostConfig()
-	for _, l := range leases {
-		bridge, prefix, ok := parsePool(l.Pool)
-		var iface **Interface
-		switch {
-		case strings.HasPrefix(l.Purpose, "hostonly/"):
-			iface = &a.Hostonly
-		case strings.HasPrefix(l.Purpose, "internet/"):
-			iface = &a.Internet
-		default:
-			continue
-		}
-		if *iface == nil {
-			*iface = &Interface{}
-		}
-		i := *iface
-		switch l.Purpose {
-		case purposeHostonlyMAC, purposeInternetMAC:
-			i.MAC = ipam.MAC(l.Num)
-		case purposeHostonly, purposeInternet:
-			if ok {
-				sub := ipam.Subnet{Prefix: prefix}
-				i.IPv4 = netip.PrefixFrom(sub.Addr(l.Num), prefix.Bits()).String()
-				i.Bridge = bridge
-			}
-		case purposeInternet6:
-			if ok {
-				sub := ipam.Subnet{Prefix: prefix}
-				i.IPv6 = netip.PrefixFrom(sub.Addr(l.Num), prefix.Bits()).String()
-				if host.IPv6.Enable {
-					i.Gateway6 = host.IPv6.HostAddress().String()
-				}
-			}
-		}
-	}
-	if a.Hostonly != nil {
-		a.Hostonly.HostVeth = bridges.HostonlyVethPrefix + name
-		if a.Hostonly.Bridge != bridges.Hostonly {
+	h, i := leases.Interfaces(ls)
+	if h != nil {
+		a.Hostonly = &Interface{Bridge: h.Bridge, MAC: h.MAC, IPv4: prefixString(h.IPv4), HostVeth: bridges.HostonlyVethPrefix + name}
+		if h.Bridge != bridges.Hostonly {
 			a.Hostonly.HostVeth = bridges.BridgeVethPrefix + name
 		}
 	}
-	if a.Internet != nil {
-		a.Internet.Bridge = bridges.Internet
-		a.Internet.HostVeth = bridges.InternetVethPrefix + name
-		a.Internet.Gateway4 = bridges.InternetHost.String()
+	if i != nil {
+		a.Internet = &Interface{Bridge: bridges.Internet, MAC: i.MAC, IPv4: prefixString(i.IPv4), IPv6: prefixString(i.IPv6),
+			HostVeth: bridges.InternetVethPrefix + name, Gateway4: bridges.InternetHost.String()}
+		if i.IPv6.IsValid() && host.IPv6.Enable {
+			a.Internet.Gateway6 = host.IPv6.HostAddress().String()
+		}
 	}
 	return a
+}
+
+func prefixString(p netip.Prefix) string {
+	if !p.IsValid() {
+		return ""
+	}
+	return p.String()
 }
 
 // writeNetworkedConfig renders the container's config with the interfaces
@@ -371,49 +286,15 @@ func (m *Manager) leasesMatch(ctx context.Context, rec *record, s spec.Settings)
 	if err != nil {
 		return false, err
 	}
-	leases, err := d.Leases(ctx, rec.Name)
+	ls, err := d.Leases(ctx, rec.Name)
 	if err != nil {
 		return false, err
 	}
-	have := map[string]ipam.Lease{}
-	for _, l := range leases {
-		have[l.Purpose] = l
-	}
-	sub, err := m.hostonlySubnet(s.Network)
+	w, err := m.want(rec.Name, s)
 	if err != nil {
 		return false, err
 	}
-	l, ok := have[purposeHostonly]
-	if !ok || l.Pool != sub.Name {
-		return false, nil
-	}
-	if s.Network.IP != "" {
-		st, err := spec.ParseStaticIP(s.Network.IP)
-		if err != nil || sub.Addr(l.Num) != st.Addr {
-			return false, err
-		}
-	}
-	if _, ok := have[purposeHostonlyMAC]; !ok {
-		return false, nil
-	}
-	_, inet := have[purposeInternet]
-	_, inetMAC := have[purposeInternetMAC]
-	v6, hasV6 := have[purposeInternet6]
-	if !s.Network.EnableNat {
-		return !inet && !inetMAC && !hasV6, nil
-	}
-	if !inet || !inetMAC {
-		return false, nil
-	}
-	host, err := m.loadHostConfig()
-	if err != nil {
-		return false, err
-	}
-	if !host.IPv6.Enable {
-		return !hasV6, nil
-	}
-	prefix, _ := host.IPv6.PrefixValue()
-	return hasV6 && v6.Pool == poolName(bridges.Internet, prefix), nil
+	return leases.Holds(ls, w), nil
 }
 
 // vethNames are the host veths a container's interfaces get.
@@ -476,35 +357,18 @@ func (m *Manager) ShowIP(ctx context.Context, name string) (Addresses, error) {
 	return m.addresses(name, leases), nil
 }
 
-type addresses struct{ v4, v6 string }
-
 // allAddresses maps every container to its hostonly IPv4 and its IPv6
 // address, in one query.
-func (m *Manager) allAddresses() (map[string]addresses, error) {
-	out := map[string]addresses{}
+func (m *Manager) allAddresses() (map[string]leases.Addresses, error) {
 	d, err := m.db()
 	if err != nil {
-		return out, err
+		return nil, err
 	}
 	all, err := d.All(context.Background())
 	if err != nil {
-		return out, err
+		return nil, err
 	}
-	for _, l := range all {
-		_, prefix, ok := parsePool(l.Pool)
-		if !ok {
-			continue
-		}
-		a := out[l.Container]
-		switch l.Purpose {
-		case purposeHostonly:
-			a.v4 = ipam.Subnet{Prefix: prefix}.Addr(l.Num).String()
-		case purposeInternet6:
-			a.v6 = ipam.Subnet{Prefix: prefix}.Addr(l.Num).String()
-		}
-		out[l.Container] = a
-	}
-	return out, nil
+	return leases.ByContainer(all), nil
 }
 
 // nameservers are the resolvers a NAT container is told about.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"os"
 	"sort"
 
@@ -63,7 +64,7 @@ func (m *Manager) List(ctx context.Context) ([]Info, error) {
 		return nil, err
 	}
 	active := m.lxc.Active()
-	leases, leaseErr := m.allAddresses()
+	addrs, leaseErr := m.allAddresses()
 	infos := make([]Info, 0, len(names))
 	for _, name := range names {
 		info := Info{Name: name, State: lxcapi.Stopped}
@@ -81,8 +82,8 @@ func (m *Manager) List(ctx context.Context) ([]Info, error) {
 				info.System = g.Path
 			}
 		}
-		if a, ok := leases[name]; ok {
-			info.IPv4, info.IPv6 = a.v4, a.v6
+		if a, ok := addrs[name]; ok {
+			info.IPv4, info.IPv6 = addrString(a.IPv4), addrString(a.IPv6)
 		}
 		infos = append(infos, info)
 	}
@@ -91,4 +92,11 @@ func (m *Manager) List(ctx context.Context) ([]Info, error) {
 		return infos, fmt.Errorf("addresses not shown: %w", leaseErr)
 	}
 	return infos, nil
+}
+
+func addrString(a netip.Addr) string {
+	if !a.IsValid() {
+		return ""
+	}
+	return a.String()
 }

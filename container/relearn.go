@@ -4,14 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/netip"
 	"os"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/nixlxc/nixlxc/bridges"
 	"github.com/nixlxc/nixlxc/ipam"
+	"github.com/nixlxc/nixlxc/leases"
 	"github.com/nixlxc/nixlxc/lxcconf"
 	"github.com/nixlxc/nixlxc/spec"
 )
@@ -65,7 +64,7 @@ func (m *Manager) leaseAgain(rec *record) error {
 	return err
 }
 
-// reserveFromConfig reserves the addresses and MACs the container's LXC
+// reserveFromConfig takes back the addresses and MACs the container's LXC
 // config names, for the purposes it holds no lease for.
 func (m *Manager) reserveFromConfig(tx *ipam.Tx, rec *record, s spec.Settings) error {
 	text, err := os.ReadFile(m.configPath(rec.Name))
@@ -76,90 +75,11 @@ func (m *Manager) reserveFromConfig(tx *ipam.Tx, rec *record, s spec.Settings) e
 	if err != nil {
 		return nil
 	}
-	nets := map[string]map[string]string{} // lxc.net.N -> key -> value
-	for _, it := range items {
-		rest, ok := strings.CutPrefix(it.Key, "lxc.net.")
-		if !ok {
-			continue
-		}
-		n, key, ok := strings.Cut(rest, ".")
-		if !ok {
-			continue
-		}
-		if nets[n] == nil {
-			nets[n] = map[string]string{}
-		}
-		nets[n][key] = it.Value
+	w, err := m.want(rec.Name, s)
+	if err != nil {
+		return err
 	}
-	host, _ := m.loadHostConfig()
-	reserve := func(pool ipam.Pool, num int64, purpose string) error {
-		if _, ok, err := tx.Lease(rec.Name, purpose); err != nil || ok {
-			return err
-		}
-		take := tx.Restore // as leaseNetwork gave it: it keeps it
-		if purpose == purposeHostonly && s.Network.IP != "" {
-			take = tx.Reserve // the file's static address
-		}
-		if err := take(pool, num, rec.Name, purpose); err != nil {
-			return fmt.Errorf("%s %d of %s: %w", purpose, num, pool.Name, err)
-		}
-		return nil
-	}
-	for _, n := range nets {
-		var addrPurpose, macPurpose string
-		var sub ipam.Subnet
-		switch n["name"] {
-		case "hostonly":
-			addrPurpose, macPurpose = purposeHostonly, purposeHostonlyMAC
-			if sub, err = m.hostonlySubnet(s.Network); err != nil {
-				continue
-			}
-		case "internet":
-			addrPurpose, macPurpose = purposeInternet, purposeInternetMAC
-			sub = ipam.Subnet{Name: poolName(bridges.Internet, bridges.InternetSubnet), Prefix: bridges.InternetSubnet, Host: bridges.InternetHost}
-		default:
-			continue
-		}
-		if f := strings.Fields(n["ipv4.address"]); len(f) > 0 {
-			if p, err := netip.ParsePrefix(f[0]); err == nil {
-				if num, err := sub.Num(p.Addr()); err == nil {
-					if err := reserve(sub.Pool(), num, addrPurpose); err != nil {
-						return err
-					}
-				}
-			}
-		}
-		if mac, ok := macNumber(n["hwaddr"]); ok {
-			if err := reserve(ipam.MACPool, mac, macPurpose); err != nil {
-				return err
-			}
-		}
-		if v6 := n["ipv6.address"]; v6 != "" && n["name"] == "internet" && host.IPv6.Enable {
-			prefix, _ := host.IPv6.PrefixValue()
-			s6 := ipam.Subnet{Name: poolName(bridges.Internet, prefix), Prefix: prefix, Host: host.IPv6.HostAddress()}
-			if p, err := netip.ParsePrefix(v6); err == nil {
-				if num, err := s6.Num(p.Addr()); err == nil {
-					if err := reserve(s6.Pool(), num, purposeInternet6); err != nil {
-						return err
-					}
-				}
-			}
-		}
-	}
-	return nil
-}
-
-// macNumber is the MAC pool number of an address nixlxc gave out.
-func macNumber(mac string) (int64, bool) {
-	rest, ok := strings.CutPrefix(strings.ToLower(mac), "02:6e:6c:")
-	if !ok {
-		return 0, false
-	}
-	var b [3]byte
-	if _, err := fmt.Sscanf(rest, "%02x:%02x:%02x", &b[0], &b[1], &b[2]); err != nil {
-		return 0, false
-	}
-	return int64(b[0])<<16 | int64(b[1])<<8 | int64(b[2]), true
+	return leases.Restore(tx, w, leases.UsedInConfig(items))
 }
 
 // rebuildRecord writes a new record for a container whose record is

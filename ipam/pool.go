@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"net"
 	"net/netip"
 )
 
@@ -68,22 +69,34 @@ func (s Subnet) Num(addr netip.Addr) (int64, error) {
 		return 0, err
 	}
 	p := s.Pool()
+	why := func(format string) error {
+		return &RangeError{Reason: fmt.Sprintf(format, addr, s.Prefix.Masked())}
+	}
 	switch {
 	case n == 0:
-		return 0, fmt.Errorf("%w: %s is the network address of %s", ErrOutOfRange, addr, s.Prefix.Masked())
+		return 0, why("%s is the network address of %s")
 	case addr.Is4() && n == p.Last+1:
-		return 0, fmt.Errorf("%w: %s is the broadcast address of %s", ErrOutOfRange, addr, s.Prefix.Masked())
+		return 0, why("%s is the broadcast address of %s")
 	case n > p.Last:
-		return 0, fmt.Errorf("%w: %s is beyond the usable part of %s", ErrOutOfRange, addr, s.Prefix.Masked())
+		return 0, why("%s is beyond the usable part of %s")
 	case s.Host.IsValid() && addr == s.Host:
-		return 0, fmt.Errorf("%w: %s is the host's own address on %s", ErrOutOfRange, addr, s.Prefix.Masked())
+		return 0, why("%s is the host's own address on %s")
 	}
 	return n, nil
 }
 
+// RangeError is an address a subnet cannot give out, and why. It is an
+// ErrOutOfRange.
+type RangeError struct {
+	Reason string
+}
+
+func (e *RangeError) Error() string        { return ErrOutOfRange.Error() + ": " + e.Reason }
+func (e *RangeError) Is(target error) bool { return target == ErrOutOfRange }
+
 func (s Subnet) offset(addr netip.Addr) (int64, error) {
 	if !s.Prefix.Contains(addr) {
-		return 0, fmt.Errorf("%w: %s is not in %s", ErrOutOfRange, addr, s.Prefix.Masked())
+		return 0, &RangeError{Reason: fmt.Sprintf("%s is not in %s", addr, s.Prefix.Masked())}
 	}
 	base := s.Prefix.Masked().Addr()
 	if addr.Is4() {
@@ -108,6 +121,16 @@ var MACPool = Pool{Name: "mac", First: 1, Last: 1<<24 - 1}
 // MAC is the address of MAC pool number num.
 func MAC(num int64) string {
 	return fmt.Sprintf("02:6e:6c:%02x:%02x:%02x", byte(num>>16), byte(num>>8), byte(num))
+}
+
+// MACNum is the pool number of a MAC address nixlxc gave out.
+func MACNum(mac string) (int64, bool) {
+	hw, err := net.ParseMAC(mac)
+	if err != nil || len(hw) != 6 || hw[0] != 0x02 || hw[1] != 0x6e || hw[2] != 0x6c {
+		return 0, false
+	}
+	n := int64(hw[3])<<16 | int64(hw[4])<<8 | int64(hw[5])
+	return n, n >= MACPool.First
 }
 
 // IDRangeSize is how many uids (and gids) a container maps.
