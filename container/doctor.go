@@ -116,7 +116,7 @@ func (m *Manager) survey(ctx context.Context) diagnose.Listing {
 	l.Builds = m.surveyBuilds()
 	l.GCRoots = m.surveyGCRoots()
 	l.Locks = m.surveyLocks()
-	l.Host = diagnose.Host{Recorded: m.loadHostRecord() != nil, Present: bridges.Present(), Complete: 3}
+	l.Host = diagnose.Host{Recorded: m.hostNet().Record() != nil, Present: bridges.Present(), Complete: 3}
 	if ports, err := bridges.PortsInUse(); err != nil {
 		unchecked("the bridges' ports", err)
 	} else {
@@ -329,17 +329,10 @@ func (m *Manager) repair(ctx context.Context, f diagnose.Finding) error {
 		if err != nil {
 			return err
 		}
-		return lock.With(ctx, m.hostLockPath(), func() error {
-			r, err := bridges.Setup(c, m.loadHostRecord())
-			if r != nil {
-				if serr := m.saveHostRecord(r); serr != nil && err == nil {
-					err = serr
-				}
-			}
-			return err
-		})
+		_, err = m.hostNet().Setup(ctx, c)
+		return err
 	case diagnose.TearDownHost:
-		return lock.With(ctx, m.hostLockPath(), func() error { return bridges.Teardown(nil) })
+		return m.hostNet().Teardown(ctx)
 	case diagnose.RemoveCgroup:
 		return cgroups.Remove(name)
 	}

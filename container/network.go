@@ -2,20 +2,15 @@ package container
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/netip"
-	"os"
 	"path/filepath"
 	"strings"
 
-	"github.com/nixlxc/nixlxc/atomicfile"
 	"github.com/nixlxc/nixlxc/bridges"
-	"github.com/nixlxc/nixlxc/faultpoint"
 	"github.com/nixlxc/nixlxc/ipam"
 	"github.com/nixlxc/nixlxc/leases"
-	"github.com/nixlxc/nixlxc/lock"
 	"github.com/nixlxc/nixlxc/lxcconf"
 	"github.com/nixlxc/nixlxc/nixsys"
 	"github.com/nixlxc/nixlxc/spec"
@@ -386,44 +381,27 @@ func buildRequest(name, file, ip string, s spec.Settings, nameservers []string, 
 
 // The host's side.
 
-func (m *Manager) hostLockPath() string   { return filepath.Join(m.locksDir(), "_host.lock") }
-func (m *Manager) hostRecordPath() string { return filepath.Join(m.stateDir, "host-network.json") }
+func (m *Manager) hostNet() bridges.Host {
+	return bridges.Host{
+		ConfigPath: m.hostConfig,
+		RecordPath: filepath.Join(m.stateDir, "host-network.json"),
+		LockPath:   filepath.Join(m.locksDir(), "_host.lock"),
+	}
+}
 
+// loadHostConfig reads host.json once per Manager.
 func (m *Manager) loadHostConfig() (bridges.HostConfig, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.host != nil {
 		return *m.host, nil
 	}
-	c, err := bridges.LoadHostConfig(m.hostConfig)
+	c, err := m.hostNet().Config()
 	if err != nil {
 		return c, err
 	}
 	m.host = &c
 	return c, nil
-}
-
-func (m *Manager) loadHostRecord() *bridges.Record {
-	data, err := os.ReadFile(m.hostRecordPath())
-	if err != nil {
-		return nil
-	}
-	var r bridges.Record
-	if json.Unmarshal(data, &r) != nil {
-		return nil
-	}
-	return &r
-}
-
-func (m *Manager) saveHostRecord(r *bridges.Record) error {
-	if r == nil {
-		return os.Remove(m.hostRecordPath())
-	}
-	data, err := json.MarshalIndent(r, "", "  ")
-	if err != nil {
-		return err
-	}
-	return atomicfile.WriteFile(m.hostRecordPath(), append(data, '\n'), 0o600)
 }
 
 // ensureHost sets the host's network up unless it already is.
@@ -432,29 +410,7 @@ func (m *Manager) ensureHost(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if bridges.Ready(c, m.loadHostRecord()) {
-		return nil
-	}
-	return m.hostSetup(ctx, c)
-}
-
-func (m *Manager) hostSetup(ctx context.Context, c bridges.HostConfig) error {
-	return lock.With(ctx, m.hostLockPath(), func() error {
-		prev := m.loadHostRecord()
-		if bridges.Ready(c, prev) {
-			return nil
-		}
-		rec, err := bridges.Setup(c, prev)
-		if rec != nil {
-			if serr := m.saveHostRecord(rec); serr != nil && err == nil {
-				err = serr
-			}
-		}
-		if err != nil {
-			return fmt.Errorf("setting up the host's network: %w", err)
-		}
-		return nil
-	})
+	return m.hostNet().Ensure(ctx, c)
 }
 
 // HostSetup applies the host's network settings (host.json), idempotently.
@@ -463,34 +419,26 @@ func (m *Manager) HostSetup(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return lock.With(ctx, m.hostLockPath(), func() error {
-		rec, err := bridges.Setup(c, m.loadHostRecord())
-		faultpoint.Hit("host:applied")
-		if rec != nil {
-			if serr := m.saveHostRecord(rec); serr != nil && err == nil {
-				err = serr
-			}
-		}
-		if err != nil {
-			return fmt.Errorf("setting up the host's network: %w", err)
-		}
-		inet := rec.Inet
-		if inet == "" {
-			inet = "(no default route: any interface but " + bridges.Internet + ")"
-		}
-		if c.InternetInterface != "" && !bridges.LinkExists(c.InternetInterface) {
-			inet += " (which does not exist now)"
-		}
-		m.printf("host network ready: %s %s, %s %s, NAT out of %s", bridges.Hostonly, bridges.HostonlyHost, bridges.Internet, bridges.InternetHost, inet)
-		if c.IPv6.Enable {
-			m.printf(", IPv6 %s/%d", c.IPv6.Prefix, c.IPv6.PrefixLength)
-		}
-		if c.HostonlyIsolated {
-			m.printf(", hostonly ports isolated")
-		}
-		m.printf("\n")
-		return nil
-	})
+	rec, err := m.hostNet().Setup(ctx, c)
+	if err != nil {
+		return err
+	}
+	inet := rec.Inet
+	if inet == "" {
+		inet = "(no default route: any interface but " + bridges.Internet + ")"
+	}
+	if c.InternetInterface != "" && !bridges.LinkExists(c.InternetInterface) {
+		inet += " (which does not exist now)"
+	}
+	m.printf("host network ready: %s %s, %s %s, NAT out of %s", bridges.Hostonly, bridges.HostonlyHost, bridges.Internet, bridges.InternetHost, inet)
+	if c.IPv6.Enable {
+		m.printf(", IPv6 %s/%d", c.IPv6.Prefix, c.IPv6.PrefixLength)
+	}
+	if c.HostonlyIsolated {
+		m.printf(", hostonly ports isolated")
+	}
+	m.printf("\n")
+	return nil
 }
 
 // HostTeardown removes what setup made. Running containers would lose their
@@ -518,12 +466,9 @@ func (m *Manager) HostTeardown(ctx context.Context, force bool) error {
 			return fmt.Errorf("%w: running containers are on the bridges (host veths %s) (stop them, or teardown --force)", ErrRunning, strings.Join(ports, ", "))
 		}
 	}
-	return lock.With(ctx, m.hostLockPath(), func() error {
-		if err := bridges.Teardown(m.loadHostRecord()); err != nil {
-			return fmt.Errorf("tearing down the host's network: %w", err)
-		}
-		os.Remove(m.hostRecordPath())
-		m.printf("host network removed\n")
-		return nil
-	})
+	if err := m.hostNet().Teardown(ctx); err != nil {
+		return err
+	}
+	m.printf("host network removed\n")
+	return nil
 }
