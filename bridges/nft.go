@@ -1,7 +1,6 @@
 package bridges
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 
@@ -10,9 +9,60 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// planned is a table as it goes to the kernel.
+type planned struct {
+	table  *nftables.Table
+	chains []plannedChain
+}
+
+type plannedChain struct {
+	chain *nftables.Chain
+	rules [][]expr.Any
+}
+
+// plan compiles tables to what applyRuleset sends: pure, and what the
+// golden tests read.
+func plan(tables []Table) ([]planned, error) {
+	var out []planned
+	for _, t := range tables {
+		fam, err := t.Family.nft()
+		if err != nil {
+			return nil, err
+		}
+		pt := planned{table: &nftables.Table{Name: TableName, Family: fam}}
+		for _, ch := range t.Chains {
+			typ, err := ch.Type.nft()
+			if err != nil {
+				return nil, err
+			}
+			hook, err := ch.Hook.nft()
+			if err != nil {
+				return nil, err
+			}
+			prio := nftables.ChainPriority(ch.Priority)
+			policy := nftables.ChainPolicyAccept
+			pc := plannedChain{chain: &nftables.Chain{Name: ch.Name, Table: pt.table, Type: typ, Hooknum: hook, Priority: &prio, Policy: &policy}}
+			for _, r := range ch.Rules {
+				exprs, err := compile(t.Family, r)
+				if err != nil {
+					return nil, err
+				}
+				pc.rules = append(pc.rules, exprs)
+			}
+			pt.chains = append(pt.chains, pc)
+		}
+		out = append(out, pt)
+	}
+	return out, nil
+}
+
 // applyRuleset replaces nixlxc's tables with tables, in one nftables
 // transaction: applying twice leaves one copy, and nothing else changes.
 func applyRuleset(tables []Table) error {
+	batch, err := plan(tables)
+	if err != nil {
+		return err
+	}
 	c, err := nftables.New()
 	if err != nil {
 		return fmt.Errorf("nftables: %w", err)
@@ -24,24 +74,12 @@ func applyRuleset(tables []Table) error {
 	for _, t := range existing {
 		c.DelTable(t)
 	}
-	for _, t := range tables {
-		nt := c.AddTable(&nftables.Table{Name: TableName, Family: family(t.Family)})
-		for _, ch := range t.Chains {
-			prio := nftables.ChainPriority(ch.Priority)
-			policy := nftables.ChainPolicyAccept
-			nc := c.AddChain(&nftables.Chain{
-				Name:     ch.Name,
-				Table:    nt,
-				Type:     chainType(ch.Type),
-				Hooknum:  hook(ch.Hook),
-				Priority: &prio,
-				Policy:   &policy,
-			})
-			for _, r := range ch.Rules {
-				exprs, err := compile(t.Family, r)
-				if err != nil {
-					return err
-				}
+	for _, pt := range batch {
+		nt := c.AddTable(pt.table)
+		for _, pc := range pt.chains {
+			pc.chain.Table = nt
+			nc := c.AddChain(pc.chain)
+			for _, exprs := range pc.rules {
 				c.AddRule(&nftables.Rule{Table: nt, Chain: nc, Exprs: exprs})
 			}
 		}
@@ -102,7 +140,11 @@ func RulesPresent(c HostConfig) bool {
 	}
 	missing := map[nftables.TableFamily]bool{}
 	for _, t := range Ruleset(c, "") {
-		missing[family(t.Family)] = true
+		f, err := t.Family.nft()
+		if err != nil {
+			return false
+		}
+		missing[f] = true
 	}
 	for _, t := range tables {
 		if t.Name == TableName {
@@ -122,29 +164,38 @@ func rulesetPresent() bool {
 	return err == nil && t != nil
 }
 
-func family(f string) nftables.TableFamily {
-	if f == "bridge" {
-		return nftables.TableFamilyBridge
+func (f Family) nft() (nftables.TableFamily, error) {
+	switch f {
+	case FamilyInet:
+		return nftables.TableFamilyINet, nil
+	case FamilyBridge:
+		return nftables.TableFamilyBridge, nil
 	}
-	return nftables.TableFamilyINet
+	return 0, fmt.Errorf("nftables: unknown family %q", string(f))
 }
 
-func chainType(t string) nftables.ChainType {
-	if t == "nat" {
-		return nftables.ChainTypeNAT
+func (t ChainType) nft() (nftables.ChainType, error) {
+	switch t {
+	case TypeFilter:
+		return nftables.ChainTypeFilter, nil
+	case TypeNAT:
+		return nftables.ChainTypeNAT, nil
 	}
-	return nftables.ChainTypeFilter
+	return "", fmt.Errorf("nftables: unknown chain type %q", string(t))
 }
 
-func hook(h string) *nftables.ChainHook {
-	if h == "postrouting" {
-		return nftables.ChainHookPostrouting
+func (h Hook) nft() (*nftables.ChainHook, error) {
+	switch h {
+	case HookForward:
+		return nftables.ChainHookForward, nil
+	case HookPostrouting:
+		return nftables.ChainHookPostrouting, nil
 	}
-	return nftables.ChainHookForward
+	return nil, fmt.Errorf("nftables: unknown hook %q", string(h))
 }
 
 // compile turns a rule into nftables expressions.
-func compile(fam string, r Rule) ([]expr.Any, error) {
+func compile(fam Family, r Rule) ([]expr.Any, error) {
 	var out []expr.Any
 	ipChecked := false
 	for _, m := range r.Matches {
@@ -153,27 +204,27 @@ func compile(fam string, r Rule) ([]expr.Any, error) {
 			op = expr.CmpOpNeq
 		}
 		switch m.Field {
-		case "iifname", "oifname":
+		case InIfname, OutIfname:
 			key := expr.MetaKeyIIFNAME
-			if m.Field == "oifname" {
+			if m.Field == OutIfname {
 				key = expr.MetaKeyOIFNAME
 			}
 			out = append(out,
 				&expr.Meta{Key: key, Register: 1},
 				&expr.Cmp{Op: op, Register: 1, Data: ifname(m.Value)})
-		case "ip saddr", "ip daddr":
+		case IPSaddr, IPDaddr:
 			p, err := m.prefixValue()
 			if err != nil || !p.Addr().Is4() {
 				return nil, fmt.Errorf("nftables: %q is not an IPv4 prefix", m.Value)
 			}
-			if fam == "inet" && !ipChecked {
+			if fam == FamilyInet && !ipChecked {
 				out = append(out,
 					&expr.Meta{Key: expr.MetaKeyNFPROTO, Register: 1},
 					&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{unix.NFPROTO_IPV4}})
 				ipChecked = true
 			}
 			offset := uint32(12)
-			if m.Field == "ip daddr" {
+			if m.Field == IPDaddr {
 				offset = 16
 			}
 			addr := p.Masked().Addr().As4()
@@ -183,18 +234,18 @@ func compile(fam string, r Rule) ([]expr.Any, error) {
 				&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: 4, Mask: mask, Xor: []byte{0, 0, 0, 0}},
 				&expr.Cmp{Op: op, Register: 1, Data: addr[:]})
 		default:
-			return nil, fmt.Errorf("nftables: unknown match %q", m.Field)
+			return nil, fmt.Errorf("nftables: unknown match %q", string(m.Field))
 		}
 	}
 	switch r.Verdict {
-	case "accept":
+	case Accept:
 		out = append(out, &expr.Verdict{Kind: expr.VerdictAccept})
-	case "drop":
+	case Drop:
 		out = append(out, &expr.Verdict{Kind: expr.VerdictDrop})
-	case "masquerade":
+	case Masquerade:
 		out = append(out, &expr.Masq{})
 	default:
-		return nil, errors.New("nftables: unknown verdict " + r.Verdict)
+		return nil, fmt.Errorf("nftables: unknown verdict %q", string(r.Verdict))
 	}
 	return out, nil
 }
