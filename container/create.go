@@ -13,6 +13,7 @@ import (
 	"github.com/nixlxc/nixlxc/internal/inputfile"
 	"github.com/nixlxc/nixlxc/internal/oneline"
 	"github.com/nixlxc/nixlxc/ipam"
+	"github.com/nixlxc/nixlxc/nixsys"
 	"github.com/nixlxc/nixlxc/revert"
 	"github.com/nixlxc/nixlxc/rmtree"
 	"github.com/nixlxc/nixlxc/spec"
@@ -63,7 +64,7 @@ func (m *Manager) Create(ctx context.Context, name, file string, o CreateOptions
 		if err := m.checkReachable(); err != nil {
 			return err
 		}
-		settings, err := m.readSettings(ctx, name, file)
+		settings, err := m.readSettings(ctx, m.nixFor(&record{NixArgs: m.nixArgs}), name, file)
 		if err != nil {
 			return err
 		}
@@ -75,7 +76,7 @@ func (m *Manager) Create(ctx context.Context, name, file string, o CreateOptions
 			Name:        name,
 			Created:     time.Now().UTC(),
 			ConfigFile:  file,
-			NixArgs:     m.nix.Args,
+			NixArgs:     m.nixArgs,
 			SharedIDMap: o.SharedIDMap,
 			Settings:    settings,
 		}
@@ -175,13 +176,13 @@ func configFile(file string) (string, error) {
 }
 
 // readSettings evaluates and checks the settings around the configuration.
-func (m *Manager) readSettings(ctx context.Context, name, file string) (spec.Settings, error) {
+func (m *Manager) readSettings(ctx context.Context, nix nixsys.Nix, name, file string) (spec.Settings, error) {
 	// Before anything is evaluated: a nixpkgs too new for this Nix fails
 	// with one clear line, not deep in its evaluation.
-	if err := m.nix.CheckVersion(ctx); err != nil {
+	if err := nix.CheckVersion(ctx); err != nil {
 		return spec.Settings{}, err
 	}
-	e, err := m.nix.Settings(ctx, file)
+	e, err := nix.Settings(ctx, file)
 	if err != nil {
 		return spec.Settings{}, err
 	}
@@ -211,7 +212,7 @@ func (m *Manager) build(ctx context.Context, rec *record, file string, s spec.Se
 	}
 	req := buildRequest(rec.Name, file, ip, s, m.nameservers(s), link)
 	req.StateVersion = rec.StateVersion
-	system, err = m.nix.BuildSystem(ctx, req)
+	system, err = m.nixFor(rec).BuildSystem(ctx, req)
 	if err != nil {
 		done()
 		return "", func() {}, err

@@ -10,10 +10,8 @@ import (
 	"syscall"
 
 	"github.com/nixlxc/nixlxc/faultpoint"
-	"github.com/nixlxc/nixlxc/lock"
 	"github.com/nixlxc/nixlxc/lxcapi"
 	"github.com/nixlxc/nixlxc/rmtree"
-	"github.com/nixlxc/nixlxc/spec"
 )
 
 // Destroy removes the container: its LXC directory and rootfs, its profile
@@ -28,65 +26,43 @@ import (
 // destroy, or doctor --repair, finishes. Once marked, a destroy is finished
 // even when interrupted: half of it cannot be undone.
 func (m *Manager) Destroy(ctx context.Context, name string, force bool) error {
-	if err := spec.CheckName(name); err != nil {
-		return err
-	}
-	l, err := lock.Acquire(ctx, m.lockPath(name))
-	if err != nil {
-		return err
-	}
-	release := func() {
-		if m.exists(name) {
-			l.Release()
-		} else {
-			l.ReleaseAndRemove()
+	return m.withLock(ctx, name, func() error {
+		rec, err := m.loadRecord(name)
+		switch {
+		case errors.Is(err, ErrCorrupt):
+			// Its record cannot be read, but it is a container and destroy
+			// needs nothing of the record but the name.
+			m.printf("%s: its record is unreadable; destroying it anyway\n", name)
+			rec = &record{Name: name}
+		case err != nil:
+			return err
 		}
-	}
-	rec, err := m.loadRecord(name)
-	switch {
-	case errors.Is(err, ErrCorrupt):
-		// Its record cannot be read, but it is a container and destroy
-		// needs nothing of the record but the name.
-		m.printf("%s: its record is unreadable; destroying it anyway\n", name)
-		rec = &record{Name: name}
-	case err != nil:
-		release()
-		return err
-	}
-	if err := m.refuseMounts(name); err != nil {
-		release()
-		return fmt.Errorf("destroying %s: %w", name, err)
-	}
-	state, err := m.lxc.State(name)
-	if err != nil {
-		release()
-		return err
-	}
-	if state != lxcapi.Stopped && !force && !rec.Destroying {
-		release()
-		return fmt.Errorf("%w: %s (stop it first, or destroy --force)", ErrRunning, name)
-	}
-	if err := m.markDestroying(rec); err != nil {
-		release()
-		return fmt.Errorf("destroying %s: %w", name, err)
-	}
-	faultpoint.Hit("destroy:marked")
-	if state != lxcapi.Stopped {
-		if err := m.lxc.Kill(name); err != nil {
-			release()
+		if err := m.refuseMounts(name); err != nil {
 			return fmt.Errorf("destroying %s: %w", name, err)
 		}
-	}
-	faultpoint.Hit("destroy:stopped")
-	if err := m.removeLeftovers(name); err != nil {
-		release()
-		return fmt.Errorf("destroying %s: %w", name, err)
-	}
-	// Nobody may keep waiting on the lock of a container that is gone: the
-	// file is removed in the way that makes waiters retry.
-	l.ReleaseAndRemove()
-	m.printf("destroyed %s\n", name)
-	return nil
+		state, err := m.lxc.State(name)
+		if err != nil {
+			return err
+		}
+		if state != lxcapi.Stopped && !force && !rec.Destroying {
+			return fmt.Errorf("%w: %s (stop it first, or destroy --force)", ErrRunning, name)
+		}
+		if err := m.markDestroying(rec); err != nil {
+			return fmt.Errorf("destroying %s: %w", name, err)
+		}
+		faultpoint.Hit("destroy:marked")
+		if state != lxcapi.Stopped {
+			if err := m.lxc.Kill(name); err != nil {
+				return fmt.Errorf("destroying %s: %w", name, err)
+			}
+		}
+		faultpoint.Hit("destroy:stopped")
+		if err := m.removeLeftovers(name); err != nil {
+			return fmt.Errorf("destroying %s: %w", name, err)
+		}
+		m.printf("destroyed %s\n", name)
+		return nil
+	})
 }
 
 // markDestroying records that a destroy has begun. A container that filled

@@ -339,25 +339,6 @@ func (m *Manager) repair(ctx context.Context, f diagnose.Finding) error {
 	return fmt.Errorf("no repair for %q", f.Problem)
 }
 
-// withIdle runs fn holding name's lock, unless a command holds it now. A
-// nonexistent container's lock file is removed afterwards.
-func (m *Manager) withIdle(name string, fn func() error) error {
-	l, ok, err := lock.TryAcquire(m.lockPath(name))
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return fmt.Errorf("%s is busy (a command is working on it)", name)
-	}
-	err = fn()
-	if m.exists(name) {
-		l.Release()
-	} else {
-		l.ReleaseAndRemove()
-	}
-	return err
-}
-
 // resetLeaseDB sets an unreadable database aside; every container then
 // leases again at the numbers its LXC config uses (a later repair).
 func (m *Manager) resetLeaseDB() error {

@@ -66,7 +66,9 @@ type Manager struct {
 	profileDir string
 	hostConfig string
 	gcRootDir  string
-	nix        nixsys.Nix
+	nix        nixsys.Nix // without arguments: see nixFor
+	// nixArgs are the command line's Nix arguments (nil: none given).
+	nixArgs []string
 	lxc        lxcapi.Runtime
 	out        io.Writer
 	tracer     io.Writer
@@ -103,7 +105,8 @@ func New(o Options) (*Manager, error) {
 		profileDir: o.ProfileDir,
 		hostConfig: o.HostConfig,
 		gcRootDir:  generations.DefaultGCRootDir,
-		nix:        nixsys.Nix{Args: o.NixArgs, ExprDir: filepath.Join(o.StateDir, "nix")},
+		nix:        nixsys.Nix{ExprDir: filepath.Join(o.StateDir, "nix")},
+		nixArgs:    o.NixArgs,
 		lxc:        lxcapi.Runtime{Path: filepath.Join(o.StateDir, "lxc")},
 		out:        o.Out,
 		tracer:     o.Trace,
@@ -168,25 +171,63 @@ func (m *Manager) profile(name string) generations.Profile {
 	}
 }
 
-// withLock runs fn holding the container's lock. The name is checked first:
-// it becomes a file name.
+// withLock runs fn holding the container's lock, waiting for it. The name
+// is checked first: it becomes a file name.
 func (m *Manager) withLock(ctx context.Context, name string, fn func() error) error {
-	if err := spec.CheckName(name); err != nil {
-		return err
-	}
-	l, err := lock.Acquire(ctx, m.lockPath(name))
+	unlock, err := m.lockContainer(ctx, name, true)
 	if err != nil {
 		return err
 	}
-	err = fn()
-	// A command on a name that is no container (a typo, a failed create)
-	// leaves no lock file behind.
-	if m.exists(name) {
-		l.Release()
-	} else {
-		l.ReleaseAndRemove()
+	defer unlock()
+	return fn()
+}
+
+// withIdle runs fn holding the container's lock, unless a command holds it
+// now (doctor leaves busy containers alone).
+func (m *Manager) withIdle(name string, fn func() error) error {
+	unlock, err := m.lockContainer(context.Background(), name, false)
+	if err != nil {
+		return err
 	}
-	return err
+	defer unlock()
+	return fn()
+}
+
+// lockContainer takes the container's lock: waiting for it, or failing
+// when a command holds it. unlock removes the lock file when the name is
+// no container (a typo, a failed create, a destroy), in the way that makes
+// waiters retry.
+func (m *Manager) lockContainer(ctx context.Context, name string, wait bool) (unlock func(), err error) {
+	if err := spec.CheckName(name); err != nil {
+		return nil, err
+	}
+	var l *lock.File
+	if wait {
+		l, err = lock.Acquire(ctx, m.lockPath(name))
+	} else {
+		var ok bool
+		l, ok, err = lock.TryAcquire(m.lockPath(name))
+		if err == nil && !ok {
+			err = fmt.Errorf("%s is busy (a command is working on it)", name)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return func() {
+		if m.exists(name) {
+			l.Release()
+		} else {
+			l.ReleaseAndRemove()
+		}
+	}, nil
+}
+
+// nixFor runs Nix with the arguments a build of rec uses.
+func (m *Manager) nixFor(rec *record) nixsys.Nix {
+	n := m.nix
+	n.Args = rec.NixArgs
+	return n
 }
 
 // notFound is the error for a name that is not a container.

@@ -39,12 +39,14 @@ func (m *Manager) Update(ctx context.Context, name, file string, o UpdateOptions
 		if err != nil {
 			return err
 		}
-		if m.nix.Args == nil {
+		next := *rec
+		next.ConfigFile = file
+		if m.nixArgs != nil {
 			// The Nix arguments of the last build stay in force until given
 			// anew, so `update NAME FILE` builds against the same nixpkgs.
-			m.nix.Args = rec.NixArgs
+			next.NixArgs = m.nixArgs
 		}
-		settings, err := m.readSettings(ctx, name, file)
+		settings, err := m.readSettings(ctx, m.nixFor(&next), name, file)
 		if err != nil {
 			return err
 		}
@@ -58,8 +60,7 @@ func (m *Manager) Update(ctx context.Context, name, file string, o UpdateOptions
 		}
 		r := revert.New()
 		defer r.Fail()
-		next := *rec
-		next.ConfigFile, next.NixArgs, next.Settings = file, m.nix.Args, settings
+		next.Settings = settings
 		ip, undoNet, err := m.leaseNetwork(ctx, &next, settings)
 		if err != nil {
 			return err
