@@ -10,7 +10,6 @@ package container
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -26,18 +25,6 @@ import (
 	"github.com/nixlxc/nixlxc/lxcapi"
 	"github.com/nixlxc/nixlxc/nixsys"
 	"github.com/nixlxc/nixlxc/spec"
-)
-
-// Errors the command line maps to exit codes.
-var (
-	ErrNotFound     = errors.New("no such container")
-	ErrNoGeneration = errors.New("no such generation")
-	ErrExists       = errors.New("container already exists")
-	ErrRunning      = errors.New("container is running")
-	ErrStopped      = errors.New("container is not running")
-	ErrInvalid      = spec.ErrInvalid
-	ErrActivate     = errors.New("activation failed")
-	ErrCorrupt      = errors.New("unreadable record")
 )
 
 // Default locations.

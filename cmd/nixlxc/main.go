@@ -12,12 +12,8 @@ import (
 	"os"
 	"strings"
 
-	"github.com/nixlxc/nixlxc/bridges"
 	"github.com/nixlxc/nixlxc/container"
-	"github.com/nixlxc/nixlxc/generations"
 	"github.com/nixlxc/nixlxc/lxcapi"
-	"github.com/nixlxc/nixlxc/lxcconf"
-	"github.com/nixlxc/nixlxc/nixsys"
 	"github.com/nixlxc/nixlxc/reexec"
 	"golang.org/x/sys/unix"
 )
@@ -77,30 +73,29 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return int(code)
 	}
 	fmt.Fprintf(stderr, "nixlxc: %s\n", oneline.Clean(err.Error()))
-	var nerr *nixsys.Error
-	if verbose(args) && errors.As(err, &nerr) && nerr.Detail() != "" {
-		fmt.Fprintf(stderr, "\nNix's output:\n%s\n", strings.TrimRight(nerr.Detail(), "\n"))
+	if detail := container.Detail(err); verbose(args) && detail != "" {
+		fmt.Fprintf(stderr, "\nNix's output:\n%s\n", strings.TrimRight(detail, "\n"))
 	}
 	return exitCodeOf(err)
 }
 
 func exitCodeOf(err error) int {
 	var usage usageError
-	var nerr *nixsys.Error
-	switch {
-	case errors.As(err, &nerr), errors.Is(err, nixsys.ErrTooOld):
-		return exitNix
-	case errors.As(err, &usage), errors.Is(err, container.ErrInvalid), errors.Is(err, lxcconf.ErrInvalid),
-		errors.Is(err, bridges.ErrInvalid), errors.Is(err, generations.ErrBadSpec), errors.Is(err, generations.ErrCurrent):
+	if errors.As(err, &usage) {
 		return exitUsage
-	case errors.Is(err, container.ErrNotFound), errors.Is(err, container.ErrNoGeneration),
-		errors.Is(err, generations.ErrNoGeneration), errors.Is(err, generations.ErrNoOlder):
+	}
+	switch container.KindOf(err) {
+	case container.KindBuild:
+		return exitNix
+	case container.KindInvalid:
+		return exitUsage
+	case container.KindNotFound:
 		return exitNotFound
-	case errors.Is(err, container.ErrExists):
+	case container.KindExists:
 		return exitExists
-	case errors.Is(err, container.ErrRunning), errors.Is(err, container.ErrStopped):
+	case container.KindState:
 		return exitState
-	case errors.Is(err, container.ErrActivate):
+	case container.KindActivate:
 		return exitActivate
 	}
 	return exitError
