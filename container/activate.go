@@ -39,7 +39,7 @@ func (m *Manager) activate(ctx context.Context, next *record, prev generations.G
 	if old := generationSettings(prev.Path, next.Settings); old.Limits != next.Settings.Limits || old.LXCExtraConfig != next.Settings.LXCExtraConfig || !slices.Equal(old.BindMounts, next.Settings.BindMounts) {
 		m.printf("%s: the new limits, bind mounts and extra LXC config apply from the next start (LXC applies them when it starts a container)\n", name)
 	}
-	gens, err := m.profile(name).List()
+	gens, err := m.paths.profile(name).List()
 	if err != nil {
 		return err
 	}

@@ -25,8 +25,8 @@ import (
 func (m *Manager) boundary(name string) lxcconf.Boundary {
 	b := lxcconf.Boundary{
 		Protected: []lxcconf.ProtectedDir{
-			{Path: m.stateDir, What: "nixlxc's state directory (every container's files)"},
-			{Path: m.profileDir, What: "the containers' Nix profiles"},
+			{Path: m.paths.stateDir, What: "nixlxc's state directory (every container's files)"},
+			{Path: m.paths.profileDir, What: "the containers' Nix profiles"},
 			{Path: "/nix/var/nix", What: "Nix's database, profiles and GC roots"},
 			{Path: lxcapi.DefaultPath(), What: "LXC's own containers"},
 			{Path: "/var/lib/nixos-containers", What: "nixos-container's containers"},
@@ -289,7 +289,7 @@ func (m *Manager) checkTargets(name string, s spec.Settings) error {
 			targets = append(targets, e.Target)
 		}
 	}
-	root, err := unix.Open(m.rootfs(name), unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0)
+	root, err := unix.Open(m.paths.rootfs(name), unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0)
 	if err != nil {
 		return fmt.Errorf("opening the root of %s: %w", name, err)
 	}
@@ -306,7 +306,7 @@ func (m *Manager) checkTargets(name string, s spec.Settings) error {
 				break // liblxc creates the rest inside what was checked
 			}
 			if err == unix.ELOOP {
-				return fmt.Errorf("%s's /%s is a symlink where a mount goes (/%s): a mount point must be a directory in its own root; remove the link (%s)", name, p, t, filepath.Join(m.rootfs(name), p))
+				return fmt.Errorf("%s's /%s is a symlink where a mount goes (/%s): a mount point must be a directory in its own root; remove the link (%s)", name, p, t, filepath.Join(m.paths.rootfs(name), p))
 			}
 			if err != nil {
 				return fmt.Errorf("%s's /%s, where a mount goes: %w", name, p, err)

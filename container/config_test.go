@@ -16,9 +16,8 @@ import (
 // A Manager for rendering only: nothing is created on disk.
 func renderOnly() *Manager {
 	return &Manager{
-		stateDir:   "/var/lib/nixlxc",
-		profileDir: "/nix/var/nix/profiles/per-container",
-		lxc:        lxcapi.Runtime{Path: "/var/lib/nixlxc/lxc"},
+		paths: layout{stateDir: "/var/lib/nixlxc", profileDir: "/nix/var/nix/profiles/per-container"},
+		lxc:   lxcapi.Runtime{Path: "/var/lib/nixlxc/lxc"},
 	}
 }
 
@@ -61,7 +60,7 @@ func FuzzContainerConfig(f *testing.F) {
 		if err != nil {
 			t.Fatalf("rendered config does not parse: %v", err)
 		}
-		dir := filepath.Join(m.lxc.Path, name)
+		dir := filepath.Join(m.paths.lxcPath(), name)
 		for _, it := range items {
 			switch {
 			case strings.HasSuffix(it.Key, ".veth.pair") || strings.HasSuffix(it.Key, ".name") && strings.HasPrefix(it.Key, "lxc.net."):

@@ -44,12 +44,12 @@ func (m *Manager) Create(ctx context.Context, name, file string, o CreateOptions
 			}
 			return fmt.Errorf("%w: %s (use update to change it)", ErrExists, name)
 		}
-		if _, err := os.Lstat(m.containerDir(name)); err == nil {
-			return fmt.Errorf("%w: %s has leftovers of an interrupted command in %s (run nixlxc doctor --repair)", ErrExists, name, m.containerDir(name))
+		if _, err := os.Lstat(m.paths.containerDir(name)); err == nil {
+			return fmt.Errorf("%w: %s has leftovers of an interrupted command in %s (run nixlxc doctor --repair)", ErrExists, name, m.paths.containerDir(name))
 		}
 		// The profile directory is nixos-container's layout too: never take
 		// over a profile nixlxc did not make.
-		profDir := filepath.Dir(m.profile(name).Path)
+		profDir := filepath.Dir(m.paths.profile(name).Path)
 		if _, err := os.Lstat(profDir); err == nil {
 			switch owner, mk := m.profileOwner(name); owner {
 			case ownerUs:
@@ -81,10 +81,10 @@ func (m *Manager) Create(ctx context.Context, name, file string, o CreateOptions
 			Settings:    settings,
 		}
 
-		if err := os.Mkdir(m.containerDir(name), 0o711); err != nil {
-			return fmt.Errorf("creating %s: %w", m.containerDir(name), err)
+		if err := os.Mkdir(m.paths.containerDir(name), 0o711); err != nil {
+			return fmt.Errorf("creating %s: %w", m.paths.containerDir(name), err)
 		}
-		r.Add(func() { rmtree.RemoveAll(m.containerDir(name)) })
+		r.Add(func() { rmtree.RemoveAll(m.paths.containerDir(name)) })
 		faultpoint.Hit("create:dir")
 
 		d, err := m.db()
@@ -107,7 +107,7 @@ func (m *Manager) Create(ctx context.Context, name, file string, o CreateOptions
 		}
 		defer done()
 		faultpoint.Hit("create:built")
-		prof := m.profile(name)
+		prof := m.paths.profile(name)
 		if err := m.claimProfile(name); err != nil {
 			return err
 		}
@@ -119,7 +119,7 @@ func (m *Manager) Create(ctx context.Context, name, file string, o CreateOptions
 		done()
 		faultpoint.Hit("create:generation")
 
-		if err := makeRootfs(m.rootfs(name), m.runDir(name), int(rec.IDMapBase)); err != nil {
+		if err := makeRootfs(m.paths.rootfs(name), m.paths.runDir(name), int(rec.IDMapBase)); err != nil {
 			return err
 		}
 		faultpoint.Hit("create:rootfs")
@@ -204,11 +204,11 @@ func (m *Manager) readSettings(ctx context.Context, nix nixsys.Nix, name, file s
 // the system is a generation (calling it again does nothing).
 func (m *Manager) build(ctx context.Context, rec *record, file string, s spec.Settings, ip string) (system string, done func(), err error) {
 	m.printf("building the system of %s from %s\n", rec.Name, file)
-	link := filepath.Join(m.tmpDir(), fmt.Sprintf("build-%s-%d", rec.Name, os.Getpid()))
+	link := filepath.Join(m.paths.tmpDir(), fmt.Sprintf("build-%s-%d", rec.Name, os.Getpid()))
 	// nix-build registers the link as an indirect GC root.
 	done = func() {
 		os.Remove(link)
-		os.Remove(filepath.Join(m.gcRootDir, generations.GCRootName(link)))
+		os.Remove(filepath.Join(m.paths.gcRootDir, generations.GCRootName(link)))
 	}
 	req := buildRequest(rec.Name, file, ip, s, m.nameservers(s), link)
 	req.StateVersion = rec.StateVersion
@@ -226,7 +226,7 @@ func (m *Manager) build(ctx context.Context, rec *record, file string, s spec.Se
 // addGeneration makes system the profile's current generation, under the
 // profile lock nix-env also honours.
 func (m *Manager) addGeneration(ctx context.Context, name, system string) (g generationInfo, created bool, err error) {
-	prof := m.profile(name)
+	prof := m.paths.profile(name)
 	l, err := prof.Lock(ctx)
 	if err != nil {
 		return g, false, err

@@ -87,7 +87,7 @@ func (m *Manager) markDestroying(rec *record) error {
 // mounted there. Nothing nixlxc makes is mounted on the host.
 func (m *Manager) refuseMounts(name string) error {
 	var found []string
-	for _, dir := range []string{m.containerDir(name), filepath.Dir(m.profile(name).Path)} {
+	for _, dir := range []string{m.paths.containerDir(name), filepath.Dir(m.paths.profile(name).Path)} {
 		mounts, err := rmtree.MountsBelow(dir)
 		if err != nil {
 			return err
@@ -109,7 +109,7 @@ func (m *Manager) removeLeftovers(name string) error {
 	}
 	faultpoint.Hit("destroy:files")
 	if m.ownsProfile(name) {
-		if err := m.profile(name).RemoveAll(); err != nil {
+		if err := m.paths.profile(name).RemoveAll(); err != nil {
 			return err
 		}
 	}
@@ -118,12 +118,12 @@ func (m *Manager) removeLeftovers(name string) error {
 		return err
 	}
 	faultpoint.Hit("destroy:released")
-	return rmtree.RemoveAll(m.containerDir(name))
+	return rmtree.RemoveAll(m.paths.containerDir(name))
 }
 
 // removeFiles removes the container's directory but for its record.
 func (m *Manager) removeFiles(name string) error {
-	dir := m.containerDir(name)
+	dir := m.paths.containerDir(name)
 	entries, err := os.ReadDir(dir)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err

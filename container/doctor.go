@@ -69,9 +69,9 @@ func (m *Manager) survey(ctx context.Context) diagnose.Listing {
 	unchecked := func(check string, err error) {
 		l.Unchecked = append(l.Unchecked, diagnose.Unchecked{Check: check, Err: oneline.Clean(err.Error())})
 	}
-	entries, err := os.ReadDir(m.lxc.Path)
+	entries, err := os.ReadDir(m.paths.lxcPath())
 	if err != nil {
-		unchecked("the containers in "+m.lxc.Path, err)
+		unchecked("the containers in "+m.paths.lxcPath(), err)
 	}
 	active := m.lxc.Active()
 	var leases []ipam.Lease
@@ -116,7 +116,7 @@ func (m *Manager) survey(ctx context.Context) diagnose.Listing {
 	l.Builds = m.surveyBuilds()
 	l.GCRoots = m.surveyGCRoots()
 	l.Locks = m.surveyLocks()
-	l.Host = diagnose.Host{Recorded: m.hostNet().Record() != nil, Present: bridges.Present(), Complete: 3}
+	l.Host = diagnose.Host{Recorded: m.paths.hostNet().Record() != nil, Present: bridges.Present(), Complete: 3}
 	if ports, err := bridges.PortsInUse(); err != nil {
 		unchecked("the bridges' ports", err)
 	} else {
@@ -133,7 +133,7 @@ func (m *Manager) survey(ctx context.Context) diagnose.Listing {
 }
 
 func (m *Manager) surveyContainer(name string, running bool, holders map[string][]string) diagnose.Container {
-	c := diagnose.Container{Name: name, Running: running, Busy: lock.Held(m.lockPath(name))}
+	c := diagnose.Container{Name: name, Running: running, Busy: lock.Held(m.paths.lockPath(name))}
 	rec, err := m.loadRecord(name)
 	switch {
 	case errors.Is(err, ErrCorrupt):
@@ -159,13 +159,13 @@ func (m *Manager) surveyContainer(name string, running bool, holders map[string]
 	if cur, err := m.currentSystem(name); err == nil {
 		c.Current = cur
 	}
-	gens, _ := m.profile(name).List()
+	gens, _ := m.paths.profile(name).List()
 	for _, g := range gens {
 		c.Generations = append(c.Generations, diagnose.Generation{Number: g.Number, Path: g.Path})
 	}
 	if running {
 		// The container's own word: compared, never followed.
-		if r, err := readReport(filepath.Join(m.runDir(name), "current")); err == nil {
+		if r, err := readReport(filepath.Join(m.paths.runDir(name), "current")); err == nil {
 			c.Reported = oneline.Clean(truncate(r, 200))
 		}
 	}
@@ -180,9 +180,9 @@ func truncate(s string, n int) string {
 }
 
 func (m *Manager) surveyProfiles(unchecked func(string, error)) []diagnose.Profile {
-	entries, err := os.ReadDir(m.profileDir)
+	entries, err := os.ReadDir(m.paths.profileDir)
 	if err != nil {
-		unchecked("the profiles in "+m.profileDir, err)
+		unchecked("the profiles in "+m.paths.profileDir, err)
 		return nil
 	}
 	var out []diagnose.Profile
@@ -191,11 +191,11 @@ func (m *Manager) surveyProfiles(unchecked func(string, error)) []diagnose.Profi
 		if spec.CheckName(name) != nil {
 			continue
 		}
-		if _, err := os.Lstat(m.containerDir(name)); err == nil {
+		if _, err := os.Lstat(m.paths.containerDir(name)); err == nil {
 			continue // removed with its container's directory
 		}
 		owner, _ := m.profileOwner(name)
-		out = append(out, diagnose.Profile{Name: name, Owner: diagnose.Owner(owner), Busy: lock.Held(m.lockPath(name))})
+		out = append(out, diagnose.Profile{Name: name, Owner: diagnose.Owner(owner), Busy: lock.Held(m.paths.lockPath(name))})
 	}
 	return out
 }
@@ -203,7 +203,7 @@ func (m *Manager) surveyProfiles(unchecked func(string, error)) []diagnose.Profi
 // surveyBuilds lists build result links (build-NAME-PID) and whether
 // their nixlxc still runs.
 func (m *Manager) surveyBuilds() []diagnose.Build {
-	entries, _ := os.ReadDir(m.tmpDir())
+	entries, _ := os.ReadDir(m.paths.tmpDir())
 	var out []diagnose.Build
 	for _, e := range entries {
 		f := strings.Split(e.Name(), "-")
@@ -212,7 +212,7 @@ func (m *Manager) surveyBuilds() []diagnose.Build {
 		}
 		pid, err := strconv.Atoi(f[len(f)-1])
 		alive := err == nil && unix.Kill(pid, 0) == nil
-		out = append(out, diagnose.Build{Path: filepath.Join(m.tmpDir(), e.Name()), Alive: alive})
+		out = append(out, diagnose.Build{Path: filepath.Join(m.paths.tmpDir(), e.Name()), Alive: alive})
 	}
 	return out
 }
@@ -220,15 +220,15 @@ func (m *Manager) surveyBuilds() []diagnose.Build {
 // surveyGCRoots lists the GC roots that point into nixlxc's profiles or
 // build results.
 func (m *Manager) surveyGCRoots() []diagnose.GCRoot {
-	entries, _ := os.ReadDir(m.gcRootDir)
+	entries, _ := os.ReadDir(m.paths.gcRootDir)
 	var out []diagnose.GCRoot
 	for _, e := range entries {
-		root := filepath.Join(m.gcRootDir, e.Name())
+		root := filepath.Join(m.paths.gcRootDir, e.Name())
 		target, err := os.Readlink(root)
 		if err != nil {
 			continue
 		}
-		if !strings.HasPrefix(target, m.profileDir+"/") && !strings.HasPrefix(target, m.tmpDir()+"/") {
+		if !strings.HasPrefix(target, m.paths.profileDir+"/") && !strings.HasPrefix(target, m.paths.tmpDir()+"/") {
 			continue
 		}
 		_, err = os.Lstat(target)
@@ -238,11 +238,11 @@ func (m *Manager) surveyGCRoots() []diagnose.GCRoot {
 }
 
 func (m *Manager) surveyLocks() []string {
-	entries, _ := os.ReadDir(m.locksDir())
+	entries, _ := os.ReadDir(m.paths.locksDir())
 	var out []string
 	for _, e := range entries {
 		name, ok := strings.CutSuffix(e.Name(), ".lock")
-		if ok && spec.CheckName(name) == nil && !lock.Held(m.lockPath(name)) {
+		if ok && spec.CheckName(name) == nil && !lock.Held(m.paths.lockPath(name)) {
 			out = append(out, name)
 		}
 	}
@@ -277,7 +277,7 @@ func (m *Manager) repair(ctx context.Context, f diagnose.Finding) error {
 			if m.exists(name) || !m.ownsProfile(name) {
 				return nil
 			}
-			return m.profile(name).RemoveAll()
+			return m.paths.profile(name).RemoveAll()
 		})
 	case diagnose.PointProfile:
 		return m.withIdle(name, func() error {
@@ -288,7 +288,7 @@ func (m *Manager) repair(ctx context.Context, f diagnose.Finding) error {
 			if err := m.switchProfile(ctx, name, f.Generation); err != nil {
 				return err
 			}
-			gens, err := m.profile(name).List()
+			gens, err := m.paths.profile(name).List()
 			if err != nil {
 				return err
 			}
@@ -318,7 +318,7 @@ func (m *Manager) repair(ctx context.Context, f diagnose.Finding) error {
 	case diagnose.DeleteVeth:
 		return bridges.DeleteLink(name)
 	case diagnose.RemoveBuild:
-		os.Remove(filepath.Join(m.gcRootDir, generations.GCRootName(name)))
+		os.Remove(filepath.Join(m.paths.gcRootDir, generations.GCRootName(name)))
 		return os.Remove(name)
 	case diagnose.RemoveGCRoot:
 		return os.Remove(name)
@@ -329,10 +329,10 @@ func (m *Manager) repair(ctx context.Context, f diagnose.Finding) error {
 		if err != nil {
 			return err
 		}
-		_, err = m.hostNet().Setup(ctx, c)
+		_, err = m.paths.hostNet().Setup(ctx, c)
 		return err
 	case diagnose.TearDownHost:
-		return m.hostNet().Teardown(ctx)
+		return m.paths.hostNet().Teardown(ctx)
 	case diagnose.RemoveCgroup:
 		return cgroups.Remove(name)
 	}
@@ -348,7 +348,7 @@ func (m *Manager) resetLeaseDB() error {
 		m.leases = nil
 	}
 	m.mu.Unlock()
-	path := filepath.Join(m.stateDir, "nixlxc.db")
+	path := m.paths.dbPath()
 	if d, err := ipam.Open(path); err == nil {
 		d.Close()
 		return nil // another process reset it

@@ -16,7 +16,6 @@ import (
 // nixos-container uses the same layout), and none may extend or remove a
 // profile another one made.
 
-func (m *Manager) installationPath() string { return filepath.Join(m.stateDir, "installation") }
 
 // installationID is this installation's id, made on first use.
 func (m *Manager) installationID() (string, error) {
@@ -25,9 +24,9 @@ func (m *Manager) installationID() (string, error) {
 	if m.id != "" {
 		return m.id, nil
 	}
-	id, err := readInstallationID(m.installationPath())
+	id, err := readInstallationID(m.paths.installationPath())
 	if errors.Is(err, os.ErrNotExist) {
-		id, err = makeInstallationID(m.installationPath())
+		id, err = makeInstallationID(m.paths.installationPath())
 	}
 	if err != nil {
 		return "", fmt.Errorf("reading this installation's id: %w", err)
@@ -87,20 +86,17 @@ type marker struct {
 	StateDir     string `json:"stateDir"`
 }
 
-func (m *Manager) markerPath(name string) string {
-	return filepath.Join(filepath.Dir(m.profile(name).Path), profileMarker)
-}
 
 func (m *Manager) claimProfile(name string) error {
 	id, err := m.installationID()
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(m.markerPath(name)), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(m.paths.markerPath(name)), 0o755); err != nil {
 		return err
 	}
-	data, _ := json.Marshal(marker{Container: name, Installation: id, StateDir: m.stateDir})
-	return os.WriteFile(m.markerPath(name), append(data, '\n'), 0o644)
+	data, _ := json.Marshal(marker{Container: name, Installation: id, StateDir: m.paths.stateDir})
+	return os.WriteFile(m.paths.markerPath(name), append(data, '\n'), 0o644)
 }
 
 // Who made a profile directory.
@@ -115,7 +111,7 @@ const (
 
 // profileOwner tells who made the container's profile directory.
 func (m *Manager) profileOwner(name string) (profileOwner, marker) {
-	data, err := os.ReadFile(m.markerPath(name))
+	data, err := os.ReadFile(m.paths.markerPath(name))
 	if err != nil {
 		return ownerNone, marker{}
 	}

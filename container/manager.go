@@ -49,16 +49,13 @@ type Options struct {
 
 // Manager runs container commands for one installation.
 type Manager struct {
-	stateDir   string
-	profileDir string
-	hostConfig string
-	gcRootDir  string
-	nix        nixsys.Nix // without arguments: see nixFor
+	paths layout
+	nix   nixsys.Nix // without arguments: see nixFor
 	// nixArgs are the command line's Nix arguments (nil: none given).
 	nixArgs []string
-	lxc        lxcapi.Runtime
-	out        io.Writer
-	tracer     io.Writer
+	lxc     lxcapi.Runtime
+	out     io.Writer
+	tracer  io.Writer
 	// Opened or read on first use, by goroutines too (autostart).
 	mu     sync.Mutex
 	leases *ipam.DB
@@ -88,20 +85,22 @@ func New(o Options) (*Manager, error) {
 		o.Out = io.Discard
 	}
 	m := &Manager{
-		stateDir:   o.StateDir,
-		profileDir: o.ProfileDir,
-		hostConfig: o.HostConfig,
-		gcRootDir:  generations.DefaultGCRootDir,
-		nix:        nixsys.Nix{ExprDir: filepath.Join(o.StateDir, "nix")},
-		nixArgs:    o.NixArgs,
-		lxc:        lxcapi.Runtime{Path: filepath.Join(o.StateDir, "lxc")},
-		out:        o.Out,
-		tracer:     o.Trace,
+		paths: layout{
+			stateDir:   o.StateDir,
+			profileDir: o.ProfileDir,
+			hostConfig: o.HostConfig,
+			gcRootDir:  generations.DefaultGCRootDir,
+		},
+		nixArgs: o.NixArgs,
+		out:     o.Out,
+		tracer:  o.Trace,
 	}
+	m.nix = nixsys.Nix{ExprDir: m.paths.nixExprDir()}
+	m.lxc = lxcapi.Runtime{Path: m.paths.lxcPath()}
 	// The container's mapped root must traverse to its rootfs, to the
 	// directory bound at /run/nixlxc and to where LXC mounts the rootfs
 	// (lxc.rootfs.mount): 0711 lets it pass without listing.
-	for _, d := range []string{m.stateDir, m.lxc.Path, m.rootMount()} {
+	for _, d := range []string{m.paths.stateDir, m.paths.lxcPath(), m.paths.rootMount()} {
 		if err := os.MkdirAll(d, 0o711); err != nil {
 			return nil, fmt.Errorf("creating state directory: %w", err)
 		}
@@ -109,54 +108,27 @@ func New(o Options) (*Manager, error) {
 			return nil, err
 		}
 	}
-	for _, d := range []string{m.locksDir(), m.tmpDir()} {
+	for _, d := range []string{m.paths.locksDir(), m.paths.tmpDir()} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
 			return nil, fmt.Errorf("creating state directory: %w", err)
 		}
 	}
-	if err := os.MkdirAll(m.profileDir, 0o755); err != nil {
+	if err := os.MkdirAll(m.paths.profileDir, 0o755); err != nil {
 		return nil, fmt.Errorf("creating profile directory: %w", err)
 	}
 	// Like the state directory: containers' root must pass through it to
 	// its own profile (a 0700 directory from mktemp -d would stop it).
-	if st, err := os.Stat(m.profileDir); err == nil && st.Mode().Perm()&0o001 == 0 {
-		if err := os.Chmod(m.profileDir, st.Mode().Perm()|0o011); err != nil {
+	if st, err := os.Stat(m.paths.profileDir); err == nil && st.Mode().Perm()&0o001 == 0 {
+		if err := os.Chmod(m.paths.profileDir, st.Mode().Perm()|0o011); err != nil {
 			return nil, err
 		}
 	}
 	return m, nil
 }
 
-// Paths of one container.
-func (m *Manager) containerDir(name string) string { return filepath.Join(m.lxc.Path, name) }
-func (m *Manager) rootfs(name string) string       { return filepath.Join(m.containerDir(name), "rootfs") }
-func (m *Manager) runDir(name string) string       { return filepath.Join(m.containerDir(name), "run") }
-func (m *Manager) configPath(name string) string {
-	return filepath.Join(m.containerDir(name), "config")
-}
-func (m *Manager) recordPath(name string) string {
-	return filepath.Join(m.containerDir(name), "nixlxc.json")
-}
-func (m *Manager) logPath(name string) string { return filepath.Join(m.containerDir(name), "lxc.log") }
-func (m *Manager) consolePath(name string) string {
-	return filepath.Join(m.containerDir(name), "console.log")
-}
 
-// rootMount is every container's lxc.rootfs.mount: nixlxc's own, so a
-// start never depends on the directory LXC's build chose (missing on NixOS
-// unless virtualisation.lxc.enable creates it).
-func (m *Manager) rootMount() string { return filepath.Join(m.stateDir, "rootfs-mount") }
 
-func (m *Manager) locksDir() string            { return filepath.Join(m.stateDir, "locks") }
-func (m *Manager) tmpDir() string              { return filepath.Join(m.stateDir, "tmp") }
-func (m *Manager) lockPath(name string) string { return filepath.Join(m.locksDir(), name+".lock") }
 
-func (m *Manager) profile(name string) generations.Profile {
-	return generations.Profile{
-		Path:      filepath.Join(m.profileDir, name, "system"),
-		GCRootDir: m.gcRootDir,
-	}
-}
 
 // withLock runs fn holding the container's lock, waiting for it. The name
 // is checked first: it becomes a file name.
@@ -190,10 +162,10 @@ func (m *Manager) lockContainer(ctx context.Context, name string, wait bool) (un
 	}
 	var l *lock.File
 	if wait {
-		l, err = lock.Acquire(ctx, m.lockPath(name))
+		l, err = lock.Acquire(ctx, m.paths.lockPath(name))
 	} else {
 		var ok bool
-		l, ok, err = lock.TryAcquire(m.lockPath(name))
+		l, ok, err = lock.TryAcquire(m.paths.lockPath(name))
 		if err == nil && !ok {
 			err = fmt.Errorf("%s is busy (a command is working on it)", name)
 		}

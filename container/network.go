@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"path/filepath"
 	"strings"
 
 	"github.com/nixlxc/nixlxc/bridges"
@@ -23,7 +22,7 @@ func (m *Manager) db() (*ipam.DB, error) {
 	if m.leases != nil {
 		return m.leases, nil
 	}
-	d, err := ipam.Open(filepath.Join(m.stateDir, "nixlxc.db"))
+	d, err := ipam.Open(m.paths.dbPath())
 	if err != nil {
 		return nil, err
 	}
@@ -381,13 +380,6 @@ func buildRequest(name, file, ip string, s spec.Settings, nameservers []string, 
 
 // The host's side.
 
-func (m *Manager) hostNet() bridges.Host {
-	return bridges.Host{
-		ConfigPath: m.hostConfig,
-		RecordPath: filepath.Join(m.stateDir, "host-network.json"),
-		LockPath:   filepath.Join(m.locksDir(), "_host.lock"),
-	}
-}
 
 // loadHostConfig reads host.json once per Manager.
 func (m *Manager) loadHostConfig() (bridges.HostConfig, error) {
@@ -396,7 +388,7 @@ func (m *Manager) loadHostConfig() (bridges.HostConfig, error) {
 	if m.host != nil {
 		return *m.host, nil
 	}
-	c, err := m.hostNet().Config()
+	c, err := m.paths.hostNet().Config()
 	if err != nil {
 		return c, err
 	}
@@ -410,7 +402,7 @@ func (m *Manager) ensureHost(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return m.hostNet().Ensure(ctx, c)
+	return m.paths.hostNet().Ensure(ctx, c)
 }
 
 // HostSetup applies the host's network settings (host.json), idempotently.
@@ -419,7 +411,7 @@ func (m *Manager) HostSetup(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	rec, err := m.hostNet().Setup(ctx, c)
+	rec, err := m.paths.hostNet().Setup(ctx, c)
 	if err != nil {
 		return err
 	}
@@ -466,7 +458,7 @@ func (m *Manager) HostTeardown(ctx context.Context, force bool) error {
 			return fmt.Errorf("%w: running containers are on the bridges (host veths %s) (stop them, or teardown --force)", ErrRunning, strings.Join(ports, ", "))
 		}
 	}
-	if err := m.hostNet().Teardown(ctx); err != nil {
+	if err := m.paths.hostNet().Teardown(ctx); err != nil {
 		return err
 	}
 	m.printf("host network removed\n")

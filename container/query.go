@@ -43,7 +43,7 @@ type Info struct {
 
 // Names returns every container's name, sorted.
 func (m *Manager) Names() ([]string, error) {
-	entries, err := os.ReadDir(m.lxc.Path)
+	entries, err := os.ReadDir(m.paths.lxcPath())
 	if err != nil {
 		return nil, err
 	}
@@ -76,7 +76,7 @@ func (m *Manager) List(ctx context.Context) ([]Info, error) {
 			info.IDMapBase = rec.IDMapBase
 			info.Destroying = rec.Destroying
 		}
-		if gens, err := m.profile(name).List(); err == nil {
+		if gens, err := m.paths.profile(name).List(); err == nil {
 			if g, ok := generations.CurrentOf(gens); ok {
 				info.Generation = g.Number
 				info.System = g.Path

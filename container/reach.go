@@ -28,8 +28,8 @@ func unreachable(path string) (dir string, mode os.FileMode) {
 // reach its files.
 func (m *Manager) checkReachable() error {
 	for _, p := range []struct{ what, path string }{
-		{"state directory", m.lxc.Path},
-		{"profile directory", m.profileDir},
+		{"state directory", m.paths.lxcPath()},
+		{"profile directory", m.paths.profileDir},
 	} {
 		if dir, mode := unreachable(p.path); dir != "" {
 			return fmt.Errorf("%w: containers' root cannot reach the %s %s: %s is mode %04o (chmod o+x %s)", ErrInvalid, p.what, p.path, dir, mode, dir)

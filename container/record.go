@@ -53,7 +53,7 @@ func (m *Manager) loadRecord(name string) (*record, error) {
 	if err := spec.CheckName(name); err != nil {
 		return nil, err
 	}
-	data, err := os.ReadFile(m.recordPath(name))
+	data, err := os.ReadFile(m.paths.recordPath(name))
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, notFound(name)
 	}
@@ -65,7 +65,7 @@ func (m *Manager) loadRecord(name string) (*record, error) {
 		if err == nil {
 			err = fmt.Errorf("it names container %q", oneline.Clean(r.Name))
 		}
-		return nil, fmt.Errorf("%w: %s: %s (%v); run nixlxc doctor --repair, or destroy it", ErrCorrupt, name, m.recordPath(name), err)
+		return nil, fmt.Errorf("%w: %s: %s (%v); run nixlxc doctor --repair, or destroy it", ErrCorrupt, name, m.paths.recordPath(name), err)
 	}
 	return &r, nil
 }
@@ -87,12 +87,12 @@ func (m *Manager) saveRecord(r *record) error {
 	if err != nil {
 		return err
 	}
-	return atomicfile.WriteFile(m.recordPath(r.Name), append(data, '\n'), 0o600)
+	return atomicfile.WriteFile(m.paths.recordPath(r.Name), append(data, '\n'), 0o600)
 }
 
 // exists reports whether name is a container.
 func (m *Manager) exists(name string) bool {
-	_, err := os.Stat(m.recordPath(name))
+	_, err := os.Stat(m.paths.recordPath(name))
 	return err == nil
 }
 
@@ -126,14 +126,14 @@ func (m *Manager) lxcConfig(r *record, s spec.Settings, nets []lxcconf.Network) 
 	}
 	return lxcconf.Config{
 		Name:   r.Name,
-		RootFS: m.rootfs(r.Name),
+		RootFS: m.paths.rootfs(r.Name),
 		Init:   m.initCommand(r.Name),
 		IDMaps: []lxcconf.IDMap{
 			{Kind: 'u', ContainerID: 0, HostID: r.IDMapBase, Count: idCount},
 			{Kind: 'g', ContainerID: 0, HostID: r.IDMapBase, Count: idCount},
 		},
 		Mounts:    append(m.ownMounts(r.Name), bindMounts(s.BindMounts)...),
-		RootMount: m.rootMount(),
+		RootMount: m.paths.rootMount(),
 		Networks:  nets,
 		Autostart: lxcconf.Autostart{
 			Enable: s.Autostart.Enable,
@@ -146,9 +146,9 @@ func (m *Manager) lxcConfig(r *record, s spec.Settings, nets []lxcconf.Network) 
 			CPUs:        s.Limits.CPUs,
 			Pids:        s.Limits.Pids,
 		},
-		LogFile:    m.logPath(r.Name),
-		ConsoleLog: m.consolePath(r.Name),
-		Seccomp:    m.seccompPath(),
+		LogFile:    m.paths.logPath(r.Name),
+		ConsoleLog: m.paths.consolePath(r.Name),
+		Seccomp:    m.paths.seccompPath(),
 		Extra:      s.Extra(),
 	}
 }
@@ -162,11 +162,11 @@ func (m *Manager) ownMounts(name string) []lxcconf.Mount {
 		{Source: "/nix/store", Target: "nix/store", Options: "ro,bind,idmap=container,create=dir"},
 		// As nixos-container does: the container's own profile is its
 		// /nix/var/nix/profiles, so init is .../system/init.
-		{Source: filepath.Dir(m.profile(name).Path), Target: "nix/var/nix/profiles", Options: "ro,bind,idmap=container,create=dir"},
+		{Source: filepath.Dir(m.paths.profile(name).Path), Target: "nix/var/nix/profiles", Options: "ro,bind,idmap=container,create=dir"},
 		// LXC mounts /run itself so the system sees a mount point and
 		// keeps the report directory nixlxc binds below it.
 		{Source: "tmpfs", Target: "run", FSType: "tmpfs", Options: "rw,nosuid,nodev,mode=0755,create=dir"},
-		{Source: m.runDir(name), Target: "run/nixlxc", Options: "rw,bind,create=dir"},
+		{Source: m.paths.runDir(name), Target: "run/nixlxc", Options: "rw,bind,create=dir"},
 	}
 }
 
@@ -191,9 +191,6 @@ func bindMounts(bs []spec.BindMount) []lxcconf.Mount {
 	return ms
 }
 
-// seccompPath is where the seccomp policy every container runs under is
-// written, for liblxc and for anyone to read.
-func (m *Manager) seccompPath() string { return filepath.Join(m.stateDir, "nixlxc.seccomp") }
 
 // writeConfig renders and stores the LXC config, and the seccomp policy it
 // names.
@@ -210,10 +207,10 @@ func (m *Manager) writeConfig(c lxcconf.Config) error {
 		}
 	}
 	// Unchanged (the usual case at a start): no write, no fsync.
-	if old, err := os.ReadFile(m.configPath(c.Name)); err == nil && bytes.Equal(old, text) {
+	if old, err := os.ReadFile(m.paths.configPath(c.Name)); err == nil && bytes.Equal(old, text) {
 		return nil
 	}
-	return atomicfile.WriteFile(m.configPath(c.Name), text, 0o600)
+	return atomicfile.WriteFile(m.paths.configPath(c.Name), text, 0o600)
 }
 
 // builtStateVersion is the system.stateVersion a system nixlxc built was

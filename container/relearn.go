@@ -67,7 +67,7 @@ func (m *Manager) leaseAgain(rec *record) error {
 // reserveFromConfig takes back the addresses and MACs the container's LXC
 // config names, for the purposes it holds no lease for.
 func (m *Manager) reserveFromConfig(tx *ipam.Tx, rec *record, s spec.Settings) error {
-	text, err := os.ReadFile(m.configPath(rec.Name))
+	text, err := os.ReadFile(m.paths.configPath(rec.Name))
 	if err != nil {
 		return nil // nothing rendered yet: leaseNetwork picks numbers
 	}
@@ -89,7 +89,7 @@ func (m *Manager) rebuildRecord(name string) error {
 	if _, err := m.loadRecord(name); !errors.Is(err, ErrCorrupt) {
 		return err // readable again
 	}
-	text, err := os.ReadFile(m.configPath(name))
+	text, err := os.ReadFile(m.paths.configPath(name))
 	if err != nil {
 		return fmt.Errorf("its LXC config, from which it would be rebuilt: %w", err)
 	}
@@ -99,10 +99,10 @@ func (m *Manager) rebuildRecord(name string) error {
 	}
 	base, ok := idMapBase(items)
 	if !ok {
-		return fmt.Errorf("its LXC config %s names no id map", m.configPath(name))
+		return fmt.Errorf("its LXC config %s names no id map", m.paths.configPath(name))
 	}
 	rec := &record{Name: name, IDMapBase: base}
-	if st, err := os.Stat(m.containerDir(name)); err == nil {
+	if st, err := os.Stat(m.paths.containerDir(name)); err == nil {
 		rec.Created = st.ModTime().UTC()
 	} else {
 		rec.Created = time.Now().UTC()

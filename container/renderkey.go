@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
 	"sync"
 
 	"github.com/nixlxc/nixlxc/lxcapi"
@@ -18,9 +17,6 @@ import (
 // still right. Every lease change removes the key; a lost or torn key only
 // means one more render, so it is written without fsync.
 
-func (m *Manager) renderKeyPath(name string) string {
-	return filepath.Join(m.containerDir(name), "config.key")
-}
 
 // renderKey is the fingerprint for rendering rec with settings s now; ""
 // when it cannot be computed (then the config is always rendered).
@@ -43,7 +39,7 @@ func (m *Manager) renderKey(rec *record, s spec.Settings) string {
 		ProfileDir string
 		Binary     string
 		Init       string // the current system's systemd may need arguments
-	}{rec, s, host, lxcapi.CgroupV2(), m.stateDir, m.profileDir, id, m.initCommand(rec.Name)})
+	}{rec, s, host, lxcapi.CgroupV2(), m.paths.stateDir, m.paths.profileDir, id, m.initCommand(rec.Name)})
 	if err != nil {
 		return ""
 	}
@@ -51,7 +47,7 @@ func (m *Manager) renderKey(rec *record, s spec.Settings) string {
 }
 
 func (m *Manager) storedRenderKey(name string) string {
-	data, err := os.ReadFile(m.renderKeyPath(name))
+	data, err := os.ReadFile(m.paths.renderKeyPath(name))
 	if err != nil {
 		return ""
 	}
@@ -60,12 +56,12 @@ func (m *Manager) storedRenderKey(name string) string {
 
 func (m *Manager) storeRenderKey(name, key string) {
 	if key != "" {
-		os.WriteFile(m.renderKeyPath(name), []byte(key), 0o600)
+		os.WriteFile(m.paths.renderKeyPath(name), []byte(key), 0o600)
 	}
 }
 
 func (m *Manager) forgetRenderKey(name string) {
-	os.Remove(m.renderKeyPath(name))
+	os.Remove(m.paths.renderKeyPath(name))
 }
 
 var (

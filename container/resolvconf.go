@@ -184,7 +184,7 @@ func (m *Manager) passNameservers(rec *record) {
 		return
 	}
 	id := int(rec.IDMapBase)
-	if err := writeContainerResolvConf(m.rootfs(rec.Name), id, id, rc.render()); err != nil {
+	if err := writeContainerResolvConf(m.paths.rootfs(rec.Name), id, id, rc.render()); err != nil {
 		m.printf("%s: warning: the host's name servers could not be written to its /etc/resolv.conf: %v\n", rec.Name, err)
 	}
 }

@@ -86,7 +86,7 @@ func (m *Manager) launch(ctx context.Context, rec *record, h *lxcapi.Handle) err
 	if err := m.checkTargets(name, settings); err != nil {
 		return fmt.Errorf("starting %s: %w", name, err)
 	}
-	if err := clearDir(m.runDir(name)); err != nil {
+	if err := clearDir(m.paths.runDir(name)); err != nil {
 		return err
 	}
 	if settings.Network.EnableNat {
@@ -100,7 +100,7 @@ func (m *Manager) launch(ctx context.Context, rec *record, h *lxcapi.Handle) err
 	key := m.renderKey(rec, settings)
 	if key != "" && key == m.storedRenderKey(name) && !m.hostRulesGone(settings) {
 		t = m.trace("config", t)
-		err := h.Start(m.logPath(name))
+		err := h.Start(m.paths.logPath(name))
 		t = m.trace("liblxc-start", t)
 		if err == nil {
 			return m.booting(rec, system)
@@ -120,7 +120,7 @@ func (m *Manager) launch(ctx context.Context, rec *record, h *lxcapi.Handle) err
 	}
 	m.storeRenderKey(name, key)
 	t = m.trace("config", t)
-	if err := h.Start(m.logPath(name)); err != nil {
+	if err := h.Start(m.paths.logPath(name)); err != nil {
 		m.removeMonitorCgroups(name)
 		if rerr := m.checkReachable(); rerr != nil {
 			return fmt.Errorf("starting %s: %w", name, rerr)
@@ -148,7 +148,7 @@ func (m *Manager) waitBooted(ctx context.Context, name string, timeout time.Dura
 		timeout = DefaultBootTimeout
 	}
 	deadline := time.Now().Add(timeout)
-	booted := filepath.Join(m.runDir(name), "booted")
+	booted := filepath.Join(m.paths.runDir(name), "booted")
 	for i := 0; ; i++ {
 		if _, err := readReport(booted); err == nil {
 			return nil
@@ -161,7 +161,7 @@ func (m *Manager) waitBooted(ctx context.Context, name string, timeout time.Dura
 			}
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("starting %s: its system did not report booted within %s; it is still running (see %s)", name, timeout, m.consolePath(name))
+			return fmt.Errorf("starting %s: its system did not report booted within %s; it is still running (see %s)", name, timeout, m.paths.consolePath(name))
 		}
 		select {
 		case <-ctx.Done():
@@ -173,7 +173,7 @@ func (m *Manager) waitBooted(ctx context.Context, name string, timeout time.Dura
 
 // consoleTail is the last line the container's console printed.
 func (m *Manager) consoleTail(name string) string {
-	f, err := os.Open(m.consolePath(name))
+	f, err := os.Open(m.paths.consolePath(name))
 	if err != nil {
 		return "no console output"
 	}
@@ -234,7 +234,7 @@ func (m *Manager) Terminate(ctx context.Context, name string) error {
 
 // currentSystem is the store path of the profile's current generation.
 func (m *Manager) currentSystem(name string) (string, error) {
-	p, err := filepath.EvalSymlinks(m.profile(name).Path)
+	p, err := filepath.EvalSymlinks(m.paths.profile(name).Path)
 	if err != nil {
 		return "", fmt.Errorf("%s has no current generation (%v); run nixlxc doctor", name, err)
 	}

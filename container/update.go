@@ -101,7 +101,7 @@ func (m *Manager) Update(ctx context.Context, name, file string, o UpdateOptions
 // dropGeneration undoes addGeneration: the profile points at generation
 // prev again, and generation n goes if it was made for this update.
 func (m *Manager) dropGeneration(name string, prev, n int, created bool) {
-	prof := m.profile(name)
+	prof := m.paths.profile(name)
 	l, err := prof.Lock(context.Background())
 	if err != nil {
 		return
@@ -140,7 +140,7 @@ func (m *Manager) switchChosen(ctx context.Context, name string, choose func([]g
 		if err != nil {
 			return err
 		}
-		gens, err := m.profile(name).List()
+		gens, err := m.paths.profile(name).List()
 		if err != nil {
 			return err
 		}
@@ -157,7 +157,7 @@ func (m *Manager) switchChosen(ctx context.Context, name string, choose func([]g
 func (m *Manager) switchTo(ctx context.Context, rec *record, n int) error {
 	// A profile whose current link is lost can still be pointed at n.
 	prev, _ := m.current(rec.Name)
-	gens, err := m.profile(rec.Name).List()
+	gens, err := m.paths.profile(rec.Name).List()
 	if err != nil {
 		return err
 	}
@@ -234,7 +234,7 @@ func (m *Manager) activeSystem(rec *record) string {
 
 // current is the profile's current generation.
 func (m *Manager) current(name string) (generations.Generation, error) {
-	gens, err := m.profile(name).List()
+	gens, err := m.paths.profile(name).List()
 	if err != nil {
 		return generations.Generation{}, err
 	}
@@ -246,7 +246,7 @@ func (m *Manager) current(name string) (generations.Generation, error) {
 }
 
 func (m *Manager) switchProfile(ctx context.Context, name string, n int) error {
-	prof := m.profile(name)
+	prof := m.paths.profile(name)
 	l, err := prof.Lock(ctx)
 	if err != nil {
 		return err
@@ -261,7 +261,7 @@ func (m *Manager) ListGenerations(ctx context.Context, name string) ([]generatio
 	if _, err := m.loadRecord(name); err != nil {
 		return nil, err
 	}
-	return m.profile(name).List()
+	return m.paths.profile(name).List()
 }
 
 // runningGeneration is the newest generation holding the running system,
@@ -295,7 +295,7 @@ func (m *Manager) DeleteGenerations(ctx context.Context, name string, args []str
 		if err != nil {
 			return err
 		}
-		prof := m.profile(name)
+		prof := m.paths.profile(name)
 		l, err := prof.Lock(ctx)
 		if err != nil {
 			return err
