@@ -16,7 +16,6 @@ import (
 // nixos-container uses the same layout), and none may extend or remove a
 // profile another one made.
 
-
 // installationID is this installation's id, made on first use.
 func (m *Manager) installationID() (string, error) {
 	m.mu.Lock()
@@ -85,7 +84,6 @@ type marker struct {
 	Installation string `json:"installation"`
 	StateDir     string `json:"stateDir"`
 }
-
 
 func (m *Manager) claimProfile(name string) error {
 	id, err := m.installationID()

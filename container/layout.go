@@ -24,9 +24,13 @@ func (l layout) containerDir(name string) string { return filepath.Join(l.lxcPat
 func (l layout) rootfs(name string) string       { return filepath.Join(l.containerDir(name), "rootfs") }
 func (l layout) runDir(name string) string       { return filepath.Join(l.containerDir(name), "run") }
 func (l layout) configPath(name string) string   { return filepath.Join(l.containerDir(name), "config") }
-func (l layout) recordPath(name string) string   { return filepath.Join(l.containerDir(name), "nixlxc.json") }
-func (l layout) logPath(name string) string      { return filepath.Join(l.containerDir(name), "lxc.log") }
-func (l layout) consolePath(name string) string  { return filepath.Join(l.containerDir(name), "console.log") }
+func (l layout) recordPath(name string) string {
+	return filepath.Join(l.containerDir(name), "nixlxc.json")
+}
+func (l layout) logPath(name string) string { return filepath.Join(l.containerDir(name), "lxc.log") }
+func (l layout) consolePath(name string) string {
+	return filepath.Join(l.containerDir(name), "console.log")
+}
 func (l layout) renderKeyPath(name string) string {
 	return filepath.Join(l.containerDir(name), "config.key")
 }

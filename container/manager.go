@@ -126,10 +126,6 @@ func New(o Options) (*Manager, error) {
 	return m, nil
 }
 
-
-
-
-
 // withLock runs fn holding the container's lock, waiting for it. The name
 // is checked first: it becomes a file name.
 func (m *Manager) withLock(ctx context.Context, name string, fn func() error) error {

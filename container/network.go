@@ -380,7 +380,6 @@ func buildRequest(name, file, ip string, s spec.Settings, nameservers []string, 
 
 // The host's side.
 
-
 // loadHostConfig reads host.json once per Manager.
 func (m *Manager) loadHostConfig() (bridges.HostConfig, error) {
 	m.mu.Lock()

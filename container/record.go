@@ -191,7 +191,6 @@ func bindMounts(bs []spec.BindMount) []lxcconf.Mount {
 	return ms
 }
 
-
 // writeConfig renders and stores the LXC config, and the seccomp policy it
 // names.
 func (m *Manager) writeConfig(c lxcconf.Config) error {

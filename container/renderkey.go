@@ -17,7 +17,6 @@ import (
 // still right. Every lease change removes the key; a lost or torn key only
 // means one more render, so it is written without fsync.
 
-
 // renderKey is the fingerprint for rendering rec with settings s now; ""
 // when it cannot be computed (then the config is always rendered).
 func (m *Manager) renderKey(rec *record, s spec.Settings) string {
