@@ -4,13 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/nixlxc/nixlxc/internal/oneline"
 	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/nixlxc/nixlxc/internal/oneline"
 
 	"github.com/nixlxc/nixlxc/generations"
 	"github.com/nixlxc/nixlxc/lxcapi"
@@ -22,7 +23,7 @@ import (
 // ends up pointing at the system that is actually active.
 func (m *Manager) activate(ctx context.Context, next *record, prev generations.Generation, n int, o UpdateOptions) error {
 	name := next.Name
-	if err := m.saveRecord(next); err != nil {
+	if err := m.recs.save(next); err != nil {
 		return err
 	}
 	if err := m.writeNetworkedConfig(next, next.Settings); err != nil {
@@ -60,12 +61,12 @@ func (m *Manager) activate(ctx context.Context, next *record, prev generations.G
 	}
 	if problem == nil {
 		m.printf("%s: generation %d is active\n", name, n)
-		return m.saveRecord(next)
+		return m.recs.save(next)
 	}
 
 	if o.AutoRollback {
 		m.printf("%s: generation %d failed (%v); rolling back to generation %d\n", name, n, problem, prev.Number)
-		if err := m.switchProfile(ctx, name, prev.Number); err != nil {
+		if err := m.recs.switchProfile(ctx, name, prev.Number); err != nil {
 			return err
 		}
 		_, back := m.switchSystem(ctx, name, prev.Path)
@@ -83,7 +84,7 @@ func (m *Manager) activate(ctx context.Context, next *record, prev generations.G
 	if err := m.settle(ctx, next, gens); err != nil {
 		return err
 	}
-	active, _ := m.current(name)
+	active, _ := m.recs.current(name)
 	return fmt.Errorf("%w: %s: generation %d: %v; generation %d is active", ErrActivate, name, n, problem, active.Number)
 }
 
@@ -135,13 +136,13 @@ func (m *Manager) switchSystem(ctx context.Context, name, system string) (before
 func (m *Manager) settle(ctx context.Context, rec *record, gens []generations.Generation) error {
 	active := rec.Active
 	if active == "" {
-		active, _ = m.currentSystem(rec.Name)
+		active, _ = m.recs.currentSystem(rec.Name)
 	}
-	cur, _ := m.current(rec.Name)
+	cur, _ := m.recs.current(rec.Name)
 	if cur.Path != active {
 		for i := len(gens) - 1; i >= 0; i-- {
 			if gens[i].Path == active {
-				if err := m.switchProfile(ctx, rec.Name, gens[i].Number); err != nil {
+				if err := m.recs.switchProfile(ctx, rec.Name, gens[i].Number); err != nil {
 					return err
 				}
 				break
@@ -151,7 +152,7 @@ func (m *Manager) settle(ctx context.Context, rec *record, gens []generations.Ge
 	// Whatever was recorded for the generation that failed, the record and
 	// the LXC config now describe the one that is active.
 	rec.Settings = generationSettings(active, rec.Settings)
-	if err := m.saveRecord(rec); err != nil {
+	if err := m.recs.save(rec); err != nil {
 		return err
 	}
 	return m.writeNetworkedConfig(rec, rec.Settings)

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/nixlxc/nixlxc/autostart"
-	"github.com/nixlxc/nixlxc/spec"
 )
 
 // autostartSet is every container whose current generation asks to be
@@ -17,11 +16,11 @@ func (m *Manager) autostartSet() ([][]autostart.Member, error) {
 	}
 	var members []autostart.Member
 	for _, name := range names {
-		rec, err := m.loadUsable(name)
+		rec, err := m.recs.usable(name)
 		if err != nil {
 			continue
 		}
-		if a := m.autostartOf(rec); a.Enable {
+		if a := m.recs.autostartOf(rec); a.Enable {
 			members = append(members, autostart.Member{Name: name, Order: a.Order, Delay: time.Duration(a.Delay) * time.Second})
 		}
 	}
@@ -59,8 +58,8 @@ func (m *Manager) ShutdownAll(ctx context.Context, timeout time.Duration, parall
 			continue
 		}
 		order := 0
-		if rec, err := m.loadUsable(name); err == nil {
-			if a := m.autostartOf(rec); a.Enable {
+		if rec, err := m.recs.usable(name); err == nil {
+			if a := m.recs.autostartOf(rec); a.Enable {
 				order = a.Order
 			} else {
 				// Stopped first: nothing was ordered after them.
@@ -75,11 +74,3 @@ func (m *Manager) ShutdownAll(ctx context.Context, timeout time.Duration, parall
 
 // maxOrder sorts containers without autostart after every ordered one.
 const maxOrder = int(^uint(0) >> 1)
-
-// autostartOf is a container's autostart setting in its current generation.
-func (m *Manager) autostartOf(rec *record) spec.Autostart {
-	if system, err := m.currentSystem(rec.Name); err == nil {
-		return generationSettings(system, rec.Settings).Autostart
-	}
-	return rec.Settings.Autostart
-}

@@ -249,12 +249,12 @@ func (m *Manager) writableSources(except string) (map[string]string, error) {
 		if name == except {
 			continue
 		}
-		rec, err := m.loadRecord(name)
+		rec, err := m.recs.load(name)
 		if err != nil {
 			continue
 		}
 		s := rec.Settings
-		if system, err := m.currentSystem(name); err == nil {
+		if system, err := m.recs.currentSystem(name); err == nil {
 			s = generationSettings(system, s)
 		}
 		for _, hm := range hostMounts(s) {

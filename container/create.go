@@ -37,9 +37,9 @@ func (m *Manager) Create(ctx context.Context, name, file string, o CreateOptions
 	if err != nil {
 		return err
 	}
-	return m.withLock(ctx, name, func() error {
-		if m.exists(name) {
-			if _, err := m.loadRecord(name); errors.Is(err, ErrCorrupt) {
+	return m.recs.withLock(ctx, name, func() error {
+		if m.recs.exists(name) {
+			if _, err := m.recs.load(name); errors.Is(err, ErrCorrupt) {
 				return fmt.Errorf("%w: %s, with an unreadable record (run nixlxc doctor --repair, or destroy it)", ErrExists, name)
 			}
 			return fmt.Errorf("%w: %s (use update to change it)", ErrExists, name)
@@ -51,7 +51,7 @@ func (m *Manager) Create(ctx context.Context, name, file string, o CreateOptions
 		// over a profile nixlxc did not make.
 		profDir := filepath.Dir(m.paths.profile(name).Path)
 		if _, err := os.Lstat(profDir); err == nil {
-			switch owner, mk := m.profileOwner(name); owner {
+			switch owner, mk := m.recs.profileOwner(name); owner {
 			case ownerUs:
 				return fmt.Errorf("%w: %s has leftovers of an interrupted command in %s (run nixlxc doctor --repair)", ErrExists, name, profDir)
 			case ownerOther:
@@ -108,11 +108,11 @@ func (m *Manager) Create(ctx context.Context, name, file string, o CreateOptions
 		defer done()
 		faultpoint.Hit("create:built")
 		prof := m.paths.profile(name)
-		if err := m.claimProfile(name); err != nil {
+		if err := m.recs.claimProfile(name); err != nil {
 			return err
 		}
 		r.Add(func() { prof.RemoveAll() })
-		gen, _, err := m.addGeneration(ctx, name, system)
+		gen, _, err := m.recs.addGeneration(ctx, name, system)
 		if err != nil {
 			return err
 		}
@@ -132,7 +132,7 @@ func (m *Manager) Create(ctx context.Context, name, file string, o CreateOptions
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("creating %s: %w", name, err)
 		}
-		if err := m.saveRecord(rec); err != nil {
+		if err := m.recs.save(rec); err != nil {
 			return err
 		}
 		r.Success()
@@ -221,22 +221,6 @@ func (m *Manager) build(ctx context.Context, rec *record, file string, s spec.Se
 		rec.StateVersion = builtStateVersion(system)
 	}
 	return system, done, nil
-}
-
-// addGeneration makes system the profile's current generation, under the
-// profile lock nix-env also honours.
-func (m *Manager) addGeneration(ctx context.Context, name, system string) (g generationInfo, created bool, err error) {
-	prof := m.paths.profile(name)
-	l, err := prof.Lock(ctx)
-	if err != nil {
-		return g, false, err
-	}
-	defer l.Release()
-	gen, created, err := prof.Add(system)
-	if err != nil {
-		return g, false, err
-	}
-	return generationInfo{Number: gen.Number, Path: gen.Path}, created, nil
 }
 
 type generationInfo struct {

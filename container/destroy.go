@@ -26,8 +26,8 @@ import (
 // destroy, or doctor --repair, finishes. Once marked, a destroy is finished
 // even when interrupted: half of it cannot be undone.
 func (m *Manager) Destroy(ctx context.Context, name string, force bool) error {
-	return m.withLock(ctx, name, func() error {
-		rec, err := m.loadRecord(name)
+	return m.recs.withLock(ctx, name, func() error {
+		rec, err := m.recs.load(name)
 		switch {
 		case errors.Is(err, ErrCorrupt):
 			// Its record cannot be read, but it is a container and destroy
@@ -72,12 +72,12 @@ func (m *Manager) markDestroying(rec *record) error {
 		return nil
 	}
 	rec.Destroying = true
-	err := m.saveRecord(rec)
+	err := m.recs.save(rec)
 	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
 		if ferr := m.removeFiles(rec.Name); ferr != nil {
 			return ferr
 		}
-		err = m.saveRecord(rec)
+		err = m.recs.save(rec)
 	}
 	return err
 }
@@ -108,7 +108,7 @@ func (m *Manager) removeLeftovers(name string) error {
 		return err
 	}
 	faultpoint.Hit("destroy:files")
-	if m.ownsProfile(name) {
+	if m.recs.ownsProfile(name) {
 		if err := m.paths.profile(name).RemoveAll(); err != nil {
 			return err
 		}

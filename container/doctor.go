@@ -134,7 +134,7 @@ func (m *Manager) survey(ctx context.Context) diagnose.Listing {
 
 func (m *Manager) surveyContainer(name string, running bool, holders map[string][]string) diagnose.Container {
 	c := diagnose.Container{Name: name, Running: running, Busy: lock.Held(m.paths.lockPath(name))}
-	rec, err := m.loadRecord(name)
+	rec, err := m.recs.load(name)
 	switch {
 	case errors.Is(err, ErrCorrupt):
 		c.Record = diagnose.RecordCorrupt
@@ -156,7 +156,7 @@ func (m *Manager) surveyContainer(name string, running bool, holders map[string]
 			}
 		}
 	}
-	if cur, err := m.currentSystem(name); err == nil {
+	if cur, err := m.recs.currentSystem(name); err == nil {
 		c.Current = cur
 	}
 	gens, _ := m.paths.profile(name).List()
@@ -194,7 +194,7 @@ func (m *Manager) surveyProfiles(unchecked func(string, error)) []diagnose.Profi
 		if _, err := os.Lstat(m.paths.containerDir(name)); err == nil {
 			continue // removed with its container's directory
 		}
-		owner, _ := m.profileOwner(name)
+		owner, _ := m.recs.profileOwner(name)
 		out = append(out, diagnose.Profile{Name: name, Owner: diagnose.Owner(owner), Busy: lock.Held(m.paths.lockPath(name))})
 	}
 	return out
@@ -258,12 +258,12 @@ func (m *Manager) repair(ctx context.Context, f diagnose.Finding) error {
 	case diagnose.ResetLeaseDB:
 		return m.resetLeaseDB()
 	case diagnose.RebuildRecord:
-		return m.withIdle(name, func() error { return m.rebuildRecord(name) })
+		return m.recs.withIdle(name, func() error { return m.rebuildRecord(name) })
 	case diagnose.FinishDestroy:
 		return m.Destroy(ctx, name, true)
 	case diagnose.RemoveContainerDir:
-		return m.withIdle(name, func() error {
-			if m.exists(name) {
+		return m.recs.withIdle(name, func() error {
+			if m.recs.exists(name) {
 				return nil
 			}
 			if err := m.refuseMounts(name); err != nil {
@@ -273,19 +273,19 @@ func (m *Manager) repair(ctx context.Context, f diagnose.Finding) error {
 			return m.removeLeftovers(name)
 		})
 	case diagnose.RemoveProfile:
-		return m.withIdle(name, func() error {
-			if m.exists(name) || !m.ownsProfile(name) {
+		return m.recs.withIdle(name, func() error {
+			if m.recs.exists(name) || !m.recs.ownsProfile(name) {
 				return nil
 			}
 			return m.paths.profile(name).RemoveAll()
 		})
 	case diagnose.PointProfile:
-		return m.withIdle(name, func() error {
-			rec, err := m.loadRecord(name)
+		return m.recs.withIdle(name, func() error {
+			rec, err := m.recs.load(name)
 			if err != nil {
 				return err
 			}
-			if err := m.switchProfile(ctx, name, f.Generation); err != nil {
+			if err := m.recs.switchProfile(ctx, name, f.Generation); err != nil {
 				return err
 			}
 			gens, err := m.paths.profile(name).List()
@@ -295,8 +295,8 @@ func (m *Manager) repair(ctx context.Context, f diagnose.Finding) error {
 			return m.settle(ctx, rec, gens)
 		})
 	case diagnose.ReleaseLeases:
-		return m.withIdle(name, func() error {
-			if m.exists(name) {
+		return m.recs.withIdle(name, func() error {
+			if m.recs.exists(name) {
 				return nil
 			}
 			return m.releaseNetwork(name)
@@ -308,8 +308,8 @@ func (m *Manager) repair(ctx context.Context, f diagnose.Finding) error {
 		}
 		return db.Update(ctx, releaseSharedIfUnused)
 	case diagnose.LeaseAgain:
-		return m.withIdle(name, func() error {
-			rec, err := m.loadUsable(name)
+		return m.recs.withIdle(name, func() error {
+			rec, err := m.recs.usable(name)
 			if err != nil {
 				return err
 			}
@@ -323,7 +323,7 @@ func (m *Manager) repair(ctx context.Context, f diagnose.Finding) error {
 	case diagnose.RemoveGCRoot:
 		return os.Remove(name)
 	case diagnose.RemoveLock:
-		return m.withIdle(name, func() error { return nil })
+		return m.recs.withIdle(name, func() error { return nil })
 	case diagnose.SetUpHost:
 		c, err := m.loadHostConfig()
 		if err != nil {

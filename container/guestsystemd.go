@@ -74,7 +74,7 @@ func systemdVersion(system string) int {
 
 // initCommand is lxc.init.cmd for the container's current system.
 func (m *Manager) initCommand(name string) string {
-	system, err := m.currentSystem(name)
+	system, err := m.recs.currentSystem(name)
 	if err != nil {
 		return systemInit
 	}

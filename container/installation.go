@@ -3,7 +3,6 @@ package container
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -15,24 +14,6 @@ import (
 // makes: several installations may share a profile directory (and
 // nixos-container uses the same layout), and none may extend or remove a
 // profile another one made.
-
-// installationID is this installation's id, made on first use.
-func (m *Manager) installationID() (string, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.id != "" {
-		return m.id, nil
-	}
-	id, err := readInstallationID(m.paths.installationPath())
-	if errors.Is(err, os.ErrNotExist) {
-		id, err = makeInstallationID(m.paths.installationPath())
-	}
-	if err != nil {
-		return "", fmt.Errorf("reading this installation's id: %w", err)
-	}
-	m.id = id
-	return id, nil
-}
 
 func readInstallationID(path string) (string, error) {
 	data, err := os.ReadFile(path)
@@ -85,18 +66,6 @@ type marker struct {
 	StateDir     string `json:"stateDir"`
 }
 
-func (m *Manager) claimProfile(name string) error {
-	id, err := m.installationID()
-	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(filepath.Dir(m.paths.markerPath(name)), 0o755); err != nil {
-		return err
-	}
-	data, _ := json.Marshal(marker{Container: name, Installation: id, StateDir: m.paths.stateDir})
-	return os.WriteFile(m.paths.markerPath(name), append(data, '\n'), 0o644)
-}
-
 // Who made a profile directory.
 type profileOwner int
 
@@ -106,33 +75,3 @@ const (
 	ownerOther                       // another installation of nixlxc
 	ownerUnknown                     // an older nixlxc's marker, which names no installation
 )
-
-// profileOwner tells who made the container's profile directory.
-func (m *Manager) profileOwner(name string) (profileOwner, marker) {
-	data, err := os.ReadFile(m.paths.markerPath(name))
-	if err != nil {
-		return ownerNone, marker{}
-	}
-	var mk marker
-	if json.Unmarshal(data, &mk) != nil || mk.Installation == "" {
-		return ownerUnknown, marker{}
-	}
-	id, err := m.installationID()
-	if err != nil || mk.Installation != id {
-		return ownerOther, mk
-	}
-	return ownerUs, mk
-}
-
-// ownsProfile reports whether this installation may change or remove the
-// container's profile: it made it, or (an older nixlxc's marker) it has the
-// container.
-func (m *Manager) ownsProfile(name string) bool {
-	switch owner, _ := m.profileOwner(name); owner {
-	case ownerUs:
-		return true
-	case ownerUnknown:
-		return m.exists(name)
-	}
-	return false
-}

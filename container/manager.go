@@ -9,7 +9,6 @@
 package container
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"os"
@@ -21,10 +20,8 @@ import (
 	"github.com/nixlxc/nixlxc/bridges"
 	"github.com/nixlxc/nixlxc/generations"
 	"github.com/nixlxc/nixlxc/ipam"
-	"github.com/nixlxc/nixlxc/lock"
 	"github.com/nixlxc/nixlxc/lxcapi"
 	"github.com/nixlxc/nixlxc/nixsys"
-	"github.com/nixlxc/nixlxc/spec"
 )
 
 // Default locations.
@@ -50,6 +47,7 @@ type Options struct {
 // Manager runs container commands for one installation.
 type Manager struct {
 	paths layout
+	recs  *records
 	nix   nixsys.Nix // without arguments: see nixFor
 	// nixArgs are the command line's Nix arguments (nil: none given).
 	nixArgs []string
@@ -60,7 +58,6 @@ type Manager struct {
 	mu     sync.Mutex
 	leases *ipam.DB
 	host   *bridges.HostConfig
-	id     string // the installation's, see installation.go
 }
 
 // New returns a Manager, creating its state directories.
@@ -95,6 +92,7 @@ func New(o Options) (*Manager, error) {
 		out:     o.Out,
 		tracer:  o.Trace,
 	}
+	m.recs = &records{paths: m.paths}
 	m.nix = nixsys.Nix{ExprDir: m.paths.nixExprDir()}
 	m.lxc = lxcapi.Runtime{Path: m.paths.lxcPath()}
 	// The container's mapped root must traverse to its rootfs, to the
@@ -124,58 +122,6 @@ func New(o Options) (*Manager, error) {
 		}
 	}
 	return m, nil
-}
-
-// withLock runs fn holding the container's lock, waiting for it. The name
-// is checked first: it becomes a file name.
-func (m *Manager) withLock(ctx context.Context, name string, fn func() error) error {
-	unlock, err := m.lockContainer(ctx, name, true)
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	return fn()
-}
-
-// withIdle runs fn holding the container's lock, unless a command holds it
-// now (doctor leaves busy containers alone).
-func (m *Manager) withIdle(name string, fn func() error) error {
-	unlock, err := m.lockContainer(context.Background(), name, false)
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	return fn()
-}
-
-// lockContainer takes the container's lock: waiting for it, or failing
-// when a command holds it. unlock removes the lock file when the name is
-// no container (a typo, a failed create, a destroy), in the way that makes
-// waiters retry.
-func (m *Manager) lockContainer(ctx context.Context, name string, wait bool) (unlock func(), err error) {
-	if err := spec.CheckName(name); err != nil {
-		return nil, err
-	}
-	var l *lock.File
-	if wait {
-		l, err = lock.Acquire(ctx, m.paths.lockPath(name))
-	} else {
-		var ok bool
-		l, ok, err = lock.TryAcquire(m.paths.lockPath(name))
-		if err == nil && !ok {
-			err = fmt.Errorf("%s is busy (a command is working on it)", name)
-		}
-	}
-	if err != nil {
-		return nil, err
-	}
-	return func() {
-		if m.exists(name) {
-			l.Release()
-		} else {
-			l.ReleaseAndRemove()
-		}
-	}, nil
 }
 
 // nixFor runs Nix with the arguments a build of rec uses.

@@ -133,7 +133,7 @@ func (m *Manager) leaseNetwork(ctx context.Context, rec *record, s spec.Settings
 	}
 	// Forgotten before and after: a crash in between must not leave a key
 	// that says the config on disk matches leases that changed.
-	m.forgetRenderKey(rec.Name)
+	m.recs.forgetRenderKey(rec.Name)
 	var before []ipam.Lease
 	var ip netip.Addr
 	err = d.Update(ctx, func(tx *ipam.Tx) error {
@@ -147,10 +147,10 @@ func (m *Manager) leaseNetwork(ctx context.Context, rec *record, s spec.Settings
 		return "", noop, err
 	}
 	// The leases may have changed: the next start renders the config anew.
-	m.forgetRenderKey(rec.Name)
+	m.recs.forgetRenderKey(rec.Name)
 	undo := func() {
 		d.Update(context.Background(), func(tx *ipam.Tx) error { return tx.Replace(rec.Name, before) })
-		m.forgetRenderKey(rec.Name)
+		m.recs.forgetRenderKey(rec.Name)
 	}
 	return ip.String(), undo, nil
 }
@@ -337,7 +337,7 @@ func (m *Manager) releaseNetwork(name string) error {
 
 // ShowIP returns the container's addresses.
 func (m *Manager) ShowIP(ctx context.Context, name string) (Addresses, error) {
-	if _, err := m.loadRecord(name); err != nil {
+	if _, err := m.recs.load(name); err != nil {
 		return Addresses{}, err
 	}
 	d, err := m.db()

@@ -15,13 +15,13 @@ import (
 
 // Exists reports whether name is a container.
 func (m *Manager) Exists(name string) bool {
-	return spec.CheckName(name) == nil && m.exists(name)
+	return spec.CheckName(name) == nil && m.recs.exists(name)
 }
 
 // State returns the container's LXC state (RUNNING, STOPPED, ...).
 func (m *Manager) State(ctx context.Context, name string) (string, error) {
 	// A container whose record is unreadable still has a state.
-	if _, err := m.loadRecord(name); err != nil && !errors.Is(err, ErrCorrupt) {
+	if _, err := m.recs.load(name); err != nil && !errors.Is(err, ErrCorrupt) {
 		return "", err
 	}
 	return m.lxc.State(name)
@@ -49,7 +49,7 @@ func (m *Manager) Names() ([]string, error) {
 	}
 	var names []string
 	for _, e := range entries {
-		if e.IsDir() && spec.CheckName(e.Name()) == nil && m.exists(e.Name()) {
+		if e.IsDir() && spec.CheckName(e.Name()) == nil && m.recs.exists(e.Name()) {
 			names = append(names, e.Name())
 		}
 	}
@@ -71,8 +71,8 @@ func (m *Manager) List(ctx context.Context) ([]Info, error) {
 		if active[name] {
 			info.State = lxcapi.Running
 		}
-		if rec, err := m.loadRecord(name); err == nil {
-			info.Autostart = m.autostartOf(rec)
+		if rec, err := m.recs.load(name); err == nil {
+			info.Autostart = m.recs.autostartOf(rec)
 			info.IDMapBase = rec.IDMapBase
 			info.Destroying = rec.Destroying
 		}

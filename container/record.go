@@ -2,8 +2,6 @@ package container
 
 import (
 	"bytes"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,7 +11,6 @@ import (
 	"time"
 
 	"github.com/nixlxc/nixlxc/atomicfile"
-	"github.com/nixlxc/nixlxc/internal/oneline"
 	"github.com/nixlxc/nixlxc/lxcapi"
 	"github.com/nixlxc/nixlxc/lxcconf"
 	"github.com/nixlxc/nixlxc/spec"
@@ -48,53 +45,6 @@ type record struct {
 
 // idCount is how many uids and gids a container maps.
 const idCount = 65536
-
-func (m *Manager) loadRecord(name string) (*record, error) {
-	if err := spec.CheckName(name); err != nil {
-		return nil, err
-	}
-	data, err := os.ReadFile(m.paths.recordPath(name))
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, notFound(name)
-	}
-	if err != nil {
-		return nil, err
-	}
-	var r record
-	if err := json.Unmarshal(data, &r); err != nil || r.Name != name {
-		if err == nil {
-			err = fmt.Errorf("it names container %q", oneline.Clean(r.Name))
-		}
-		return nil, fmt.Errorf("%w: %s: %s (%v); run nixlxc doctor --repair, or destroy it", ErrCorrupt, name, m.paths.recordPath(name), err)
-	}
-	return &r, nil
-}
-
-// loadUsable loads a record a command may change: not one being destroyed.
-func (m *Manager) loadUsable(name string) (*record, error) {
-	r, err := m.loadRecord(name)
-	if err != nil {
-		return nil, err
-	}
-	if r.Destroying {
-		return nil, fmt.Errorf("%w: %s is being destroyed (an earlier destroy was interrupted): run nixlxc destroy %s", ErrNotFound, name, name)
-	}
-	return r, nil
-}
-
-func (m *Manager) saveRecord(r *record) error {
-	data, err := json.MarshalIndent(r, "", "  ")
-	if err != nil {
-		return err
-	}
-	return atomicfile.WriteFile(m.paths.recordPath(r.Name), append(data, '\n'), 0o600)
-}
-
-// exists reports whether name is a container.
-func (m *Manager) exists(name string) bool {
-	_, err := os.Stat(m.paths.recordPath(name))
-	return err == nil
-}
 
 // systemSettings returns the settings a system was built with, or the
 // record's when the system carries none (nix-env made it from a system

@@ -31,7 +31,7 @@ func (m *Manager) leaseAgain(rec *record) error {
 		return err
 	}
 	settings := rec.Settings
-	if system, err := m.currentSystem(rec.Name); err == nil {
+	if system, err := m.recs.currentSystem(rec.Name); err == nil {
 		settings = generationSettings(system, rec.Settings)
 	}
 	err = db.Update(context.Background(), func(tx *ipam.Tx) error {
@@ -86,7 +86,7 @@ func (m *Manager) reserveFromConfig(tx *ipam.Tx, rec *record, s spec.Settings) e
 // unreadable: its id range from the LXC config, its settings from its
 // current generation, the rest unknown (update then needs a file).
 func (m *Manager) rebuildRecord(name string) error {
-	if _, err := m.loadRecord(name); !errors.Is(err, ErrCorrupt) {
+	if _, err := m.recs.load(name); !errors.Is(err, ErrCorrupt) {
 		return err // readable again
 	}
 	text, err := os.ReadFile(m.paths.configPath(name))
@@ -114,11 +114,11 @@ func (m *Manager) rebuildRecord(name string) error {
 			}
 		}
 	}
-	if system, err := m.currentSystem(name); err == nil {
+	if system, err := m.recs.currentSystem(name); err == nil {
 		rec.Settings = generationSettings(system, spec.Settings{})
 	}
 	m.printf("%s: its record is rebuilt from its LXC config and profile; its config file is not known: give it to the next update\n", name)
-	return m.saveRecord(rec)
+	return m.recs.save(rec)
 }
 
 // idMapBase is the host uid the config maps container root to.

@@ -45,24 +45,6 @@ func (m *Manager) renderKey(rec *record, s spec.Settings) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-func (m *Manager) storedRenderKey(name string) string {
-	data, err := os.ReadFile(m.paths.renderKeyPath(name))
-	if err != nil {
-		return ""
-	}
-	return string(data)
-}
-
-func (m *Manager) storeRenderKey(name, key string) {
-	if key != "" {
-		os.WriteFile(m.paths.renderKeyPath(name), []byte(key), 0o600)
-	}
-}
-
-func (m *Manager) forgetRenderKey(name string) {
-	os.Remove(m.paths.renderKeyPath(name))
-}
-
 var (
 	binaryOnce sync.Once
 	binaryIDv  string

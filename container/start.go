@@ -4,11 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/nixlxc/nixlxc/internal/oneline"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/nixlxc/nixlxc/internal/oneline"
 
 	"github.com/nixlxc/nixlxc/cgroups"
 	"github.com/nixlxc/nixlxc/lxcapi"
@@ -34,9 +35,9 @@ type StartOptions struct {
 // an error.
 func (m *Manager) Start(ctx context.Context, name string, o StartOptions) error {
 	t := time.Now()
-	return m.withLock(ctx, name, func() error {
+	return m.recs.withLock(ctx, name, func() error {
 		t = m.trace("lock", t)
-		rec, err := m.loadUsable(name)
+		rec, err := m.recs.usable(name)
 		if err != nil {
 			return err
 		}
@@ -68,7 +69,7 @@ func (m *Manager) Start(ctx context.Context, name string, o StartOptions) error 
 // launch starts a stopped container and returns when LXC runs it.
 func (m *Manager) launch(ctx context.Context, rec *record, h *lxcapi.Handle) error {
 	name := rec.Name
-	system, err := m.currentSystem(name)
+	system, err := m.recs.currentSystem(name)
 	if err != nil {
 		return err
 	}
@@ -98,7 +99,7 @@ func (m *Manager) launch(ctx context.Context, rec *record, h *lxcapi.Handle) err
 	// start reads no database and asks the kernel one thing before LXC
 	// does: whether nixlxc's nftables tables are still there.
 	key := m.renderKey(rec, settings)
-	if key != "" && key == m.storedRenderKey(name) && !m.hostRulesGone(settings) {
+	if key != "" && key == m.recs.storedRenderKey(name) && !m.hostRulesGone(settings) {
 		t = m.trace("config", t)
 		err := h.Start(m.paths.logPath(name))
 		t = m.trace("liblxc-start", t)
@@ -118,7 +119,7 @@ func (m *Manager) launch(ctx context.Context, rec *record, h *lxcapi.Handle) err
 	if err := m.writeConfig(m.lxcConfig(rec, settings, nets)); err != nil {
 		return err
 	}
-	m.storeRenderKey(name, key)
+	m.recs.storeRenderKey(name, key)
 	t = m.trace("config", t)
 	if err := h.Start(m.paths.logPath(name)); err != nil {
 		m.removeMonitorCgroups(name)
@@ -138,7 +139,7 @@ func (m *Manager) booting(rec *record, system string) error {
 		return nil
 	}
 	rec.Active = system
-	return m.saveRecord(rec)
+	return m.recs.save(rec)
 }
 
 // waitBooted polls the directory the container reports through until its
@@ -196,8 +197,8 @@ func (m *Manager) consoleTail(name string) string {
 // Stop shuts the container down cleanly: its init gets SIGPWR and timeout to
 // stop its services; after that it is killed.
 func (m *Manager) Stop(ctx context.Context, name string, timeout time.Duration) error {
-	return m.withLock(ctx, name, func() error {
-		if _, err := m.loadRecord(name); err != nil {
+	return m.recs.withLock(ctx, name, func() error {
+		if _, err := m.recs.load(name); err != nil {
 			return err
 		}
 		return m.stop(name, timeout)
@@ -224,21 +225,12 @@ func (m *Manager) stop(name string, timeout time.Duration) error {
 
 // Terminate kills the container now.
 func (m *Manager) Terminate(ctx context.Context, name string) error {
-	return m.withLock(ctx, name, func() error {
-		if _, err := m.loadRecord(name); err != nil {
+	return m.recs.withLock(ctx, name, func() error {
+		if _, err := m.recs.load(name); err != nil {
 			return err
 		}
 		return m.lxc.Kill(name)
 	})
-}
-
-// currentSystem is the store path of the profile's current generation.
-func (m *Manager) currentSystem(name string) (string, error) {
-	p, err := filepath.EvalSymlinks(m.paths.profile(name).Path)
-	if err != nil {
-		return "", fmt.Errorf("%s has no current generation (%v); run nixlxc doctor", name, err)
-	}
-	return p, nil
 }
 
 // maxReport bounds what nixlxc reads of a file the container wrote.

@@ -34,8 +34,8 @@ func (m *Manager) Update(ctx context.Context, name, file string, o UpdateOptions
 	if err != nil {
 		return err
 	}
-	return m.withLock(ctx, name, func() error {
-		rec, err := m.loadUsable(name)
+	return m.recs.withLock(ctx, name, func() error {
+		rec, err := m.recs.usable(name)
 		if err != nil {
 			return err
 		}
@@ -50,7 +50,7 @@ func (m *Manager) Update(ctx context.Context, name, file string, o UpdateOptions
 		if err != nil {
 			return err
 		}
-		prev, err := m.current(name)
+		prev, err := m.recs.current(name)
 		if err != nil {
 			return err
 		}
@@ -73,11 +73,11 @@ func (m *Manager) Update(ctx context.Context, name, file string, o UpdateOptions
 		}
 		defer done()
 		faultpoint.Hit("update:built")
-		gen, created, err := m.addGeneration(ctx, name, system)
+		gen, created, err := m.recs.addGeneration(ctx, name, system)
 		if err != nil {
 			return err
 		}
-		r.Add(func() { m.dropGeneration(name, prev.Number, gen.Number, created) })
+		r.Add(func() { m.recs.dropGeneration(name, prev.Number, gen.Number, created) })
 		done()
 		faultpoint.Hit("update:generation")
 		// Activation is the point of no return; an interrupted update
@@ -88,7 +88,7 @@ func (m *Manager) Update(ctx context.Context, name, file string, o UpdateOptions
 		if gen.Number == prev.Number && m.activeSystem(rec) == gen.Path {
 			r.Success()
 			m.printf("%s: the system is unchanged; generation %d stays current\n", name, gen.Number)
-			return m.saveRecord(&next)
+			return m.recs.save(&next)
 		}
 		if created {
 			m.printf("%s: built generation %d\n", name, gen.Number)
@@ -96,20 +96,6 @@ func (m *Manager) Update(ctx context.Context, name, file string, o UpdateOptions
 		r.Success()
 		return m.activate(ctx, &next, prev, gen.Number, o)
 	})
-}
-
-// dropGeneration undoes addGeneration: the profile points at generation
-// prev again, and generation n goes if it was made for this update.
-func (m *Manager) dropGeneration(name string, prev, n int, created bool) {
-	prof := m.paths.profile(name)
-	l, err := prof.Lock(context.Background())
-	if err != nil {
-		return
-	}
-	defer l.Release()
-	if _, err := prof.Switch(prev); err == nil && created && n != prev {
-		prof.Delete([]int{n})
-	}
 }
 
 // Rollback moves the container to the generation before the current one.
@@ -135,8 +121,8 @@ func (m *Manager) SwitchGeneration(ctx context.Context, name string, n int) erro
 
 // switchChosen switches to the generation choose picks from the profile.
 func (m *Manager) switchChosen(ctx context.Context, name string, choose func([]generations.Generation) (int, error)) error {
-	return m.withLock(ctx, name, func() error {
-		rec, err := m.loadUsable(name)
+	return m.recs.withLock(ctx, name, func() error {
+		rec, err := m.recs.usable(name)
 		if err != nil {
 			return err
 		}
@@ -156,7 +142,7 @@ func (m *Manager) switchChosen(ctx context.Context, name string, choose func([]g
 // and a running container activates its system in place.
 func (m *Manager) switchTo(ctx context.Context, rec *record, n int) error {
 	// A profile whose current link is lost can still be pointed at n.
-	prev, _ := m.current(rec.Name)
+	prev, _ := m.recs.current(rec.Name)
 	gens, err := m.paths.profile(rec.Name).List()
 	if err != nil {
 		return err
@@ -184,7 +170,7 @@ func (m *Manager) switchTo(ctx context.Context, rec *record, n int) error {
 	if _, _, err := m.leaseNetwork(ctx, &next, next.Settings); err != nil {
 		return err
 	}
-	if err := m.switchProfile(ctx, rec.Name, n); err != nil {
+	if err := m.recs.switchProfile(ctx, rec.Name, n); err != nil {
 		return err
 	}
 	return m.activate(ctx, &next, prev, n, UpdateOptions{})
@@ -228,37 +214,13 @@ func (m *Manager) activeSystem(rec *record) string {
 			return rec.Active
 		}
 	}
-	p, _ := m.currentSystem(rec.Name)
+	p, _ := m.recs.currentSystem(rec.Name)
 	return p
-}
-
-// current is the profile's current generation.
-func (m *Manager) current(name string) (generations.Generation, error) {
-	gens, err := m.paths.profile(name).List()
-	if err != nil {
-		return generations.Generation{}, err
-	}
-	g, ok := generations.CurrentOf(gens)
-	if !ok {
-		return g, fmt.Errorf("%s has no current generation; run nixlxc doctor", name)
-	}
-	return g, nil
-}
-
-func (m *Manager) switchProfile(ctx context.Context, name string, n int) error {
-	prof := m.paths.profile(name)
-	l, err := prof.Lock(ctx)
-	if err != nil {
-		return err
-	}
-	defer l.Release()
-	_, err = prof.Switch(n)
-	return err
 }
 
 // ListGenerations returns the container's generations, oldest first.
 func (m *Manager) ListGenerations(ctx context.Context, name string) ([]generations.Generation, error) {
-	if _, err := m.loadRecord(name); err != nil {
+	if _, err := m.recs.load(name); err != nil {
 		return nil, err
 	}
 	return m.paths.profile(name).List()
@@ -290,8 +252,8 @@ func (m *Manager) DeleteGenerations(ctx context.Context, name string, args []str
 		return nil, err
 	}
 	var deleted []int
-	err = m.withLock(ctx, name, func() error {
-		rec, err := m.loadRecord(name)
+	err = m.recs.withLock(ctx, name, func() error {
+		rec, err := m.recs.load(name)
 		if err != nil {
 			return err
 		}
