@@ -87,15 +87,15 @@ func (m *Manager) Create(ctx context.Context, name, file string, o CreateOptions
 		r.Add(func() { rmtree.RemoveAll(m.paths.containerDir(name)) })
 		faultpoint.Hit("create:dir")
 
-		d, err := m.db()
+		d, err := m.net.db()
 		if err != nil {
 			return err
 		}
-		if err := d.Update(ctx, func(tx *ipam.Tx) error { return m.leaseIDs(tx, rec) }); err != nil {
+		if err := d.Update(ctx, func(tx *ipam.Tx) error { return m.net.leaseIDs(tx, rec) }); err != nil {
 			return err
 		}
-		r.Add(func() { m.releaseAll(context.Background(), name) })
-		ip, undoNet, err := m.leaseNetwork(ctx, rec, settings)
+		r.Add(func() { m.net.releaseAll(context.Background(), name) })
+		ip, undoNet, err := m.net.lease(ctx, rec, settings)
 		if err != nil {
 			return err
 		}
@@ -210,7 +210,7 @@ func (m *Manager) build(ctx context.Context, rec *record, file string, s spec.Se
 		os.Remove(link)
 		os.Remove(filepath.Join(m.paths.gcRootDir, generations.GCRootName(link)))
 	}
-	req := buildRequest(rec.Name, file, ip, s, m.nameservers(s), link)
+	req := buildRequest(rec.Name, file, ip, s, m.net.nameservers(s), link)
 	req.StateVersion = rec.StateVersion
 	system, err = m.nixFor(rec).BuildSystem(ctx, req)
 	if err != nil {

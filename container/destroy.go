@@ -114,7 +114,7 @@ func (m *Manager) removeLeftovers(name string) error {
 		}
 	}
 	faultpoint.Hit("destroy:profile")
-	if err := m.releaseNetwork(name); err != nil {
+	if err := m.net.release(name); err != nil {
 		return err
 	}
 	faultpoint.Hit("destroy:released")

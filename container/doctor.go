@@ -75,7 +75,7 @@ func (m *Manager) survey(ctx context.Context) diagnose.Listing {
 	}
 	active := m.lxc.Active()
 	var leases []ipam.Lease
-	db, err := m.db()
+	db, err := m.net.db()
 	if err == nil {
 		leases, err = db.All(ctx)
 	}
@@ -108,7 +108,7 @@ func (m *Manager) survey(ctx context.Context) diagnose.Listing {
 		l.Containers = append(l.Containers, m.surveyContainer(name, active[name], l.Holders))
 	}
 	l.Profiles = m.surveyProfiles(unchecked)
-	if veths, err := bridges.StaleVeths(bridges.HostonlyVethPrefix, bridges.BridgeVethPrefix, bridges.InternetVethPrefix); err != nil {
+	if veths, err := m.net.host.StaleVeths(bridges.HostonlyVethPrefix, bridges.BridgeVethPrefix, bridges.InternetVethPrefix); err != nil {
 		unchecked("host veths", err)
 	} else {
 		l.StaleVeths = veths
@@ -116,8 +116,8 @@ func (m *Manager) survey(ctx context.Context) diagnose.Listing {
 	l.Builds = m.surveyBuilds()
 	l.GCRoots = m.surveyGCRoots()
 	l.Locks = m.surveyLocks()
-	l.Host = diagnose.Host{Recorded: m.paths.hostNet().Record() != nil, Present: bridges.Present(), Complete: 3}
-	if ports, err := bridges.PortsInUse(); err != nil {
+	l.Host = diagnose.Host{Recorded: m.net.host.Recorded(), Present: m.net.host.Present(), Complete: 3}
+	if ports, err := m.net.host.PortsInUse(); err != nil {
 		unchecked("the bridges' ports", err)
 	} else {
 		l.Host.InUse = len(ports) > 0
@@ -256,7 +256,7 @@ func (m *Manager) repair(ctx context.Context, f diagnose.Finding) error {
 	name := f.Subject
 	switch f.Repair {
 	case diagnose.ResetLeaseDB:
-		return m.resetLeaseDB()
+		return m.net.resetLeaseDB()
 	case diagnose.RebuildRecord:
 		return m.recs.withIdle(name, func() error { return m.rebuildRecord(name) })
 	case diagnose.FinishDestroy:
@@ -299,10 +299,10 @@ func (m *Manager) repair(ctx context.Context, f diagnose.Finding) error {
 			if m.recs.exists(name) {
 				return nil
 			}
-			return m.releaseNetwork(name)
+			return m.net.release(name)
 		})
 	case diagnose.ReleaseSharedRange:
-		db, err := m.db()
+		db, err := m.net.db()
 		if err != nil {
 			return err
 		}
@@ -313,10 +313,10 @@ func (m *Manager) repair(ctx context.Context, f diagnose.Finding) error {
 			if err != nil {
 				return err
 			}
-			return m.leaseAgain(rec)
+			return m.net.leaseAgain(rec)
 		})
 	case diagnose.DeleteVeth:
-		return bridges.DeleteLink(name)
+		return m.net.host.DeleteLink(name)
 	case diagnose.RemoveBuild:
 		os.Remove(filepath.Join(m.paths.gcRootDir, generations.GCRootName(name)))
 		return os.Remove(name)
@@ -325,41 +325,16 @@ func (m *Manager) repair(ctx context.Context, f diagnose.Finding) error {
 	case diagnose.RemoveLock:
 		return m.recs.withIdle(name, func() error { return nil })
 	case diagnose.SetUpHost:
-		c, err := m.loadHostConfig()
+		c, err := m.net.hostConfig()
 		if err != nil {
 			return err
 		}
-		_, err = m.paths.hostNet().Setup(ctx, c)
+		_, err = m.net.host.Setup(ctx, c)
 		return err
 	case diagnose.TearDownHost:
-		return m.paths.hostNet().Teardown(ctx)
+		return m.net.host.Teardown(ctx)
 	case diagnose.RemoveCgroup:
 		return cgroups.Remove(name)
 	}
 	return fmt.Errorf("no repair for %q", f.Problem)
-}
-
-// resetLeaseDB sets an unreadable database aside; every container then
-// leases again at the numbers its LXC config uses (a later repair).
-func (m *Manager) resetLeaseDB() error {
-	m.mu.Lock()
-	if m.leases != nil {
-		m.leases.Close()
-		m.leases = nil
-	}
-	m.mu.Unlock()
-	path := m.paths.dbPath()
-	if d, err := ipam.Open(path); err == nil {
-		d.Close()
-		return nil // another process reset it
-	} else if !errors.Is(err, ipam.ErrCorrupt) {
-		return err
-	}
-	aside, err := ipam.SetAside(path)
-	if err != nil {
-		return err
-	}
-	m.printf("the unreadable database is kept as %s\n", aside)
-	_, err = m.db()
-	return err
 }

@@ -21,16 +21,16 @@ func TestIDRanges(t *testing.T) {
 	os.WriteFile(subuidFile, []byte("alice:100000:65536\nroot:100000:131072\n"), 0o644)
 	os.WriteFile(subgidFile, []byte("root:100000:131072\n"), 0o644)
 
-	m := renderOnly()
+	nw := &network{}
 	d, err := ipam.Open(filepath.Join(dir, "ipam.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer d.Close()
-	m.leases = d
+	nw.leases = d
 	lease := func(name string, shared bool) (*record, error) {
 		rec := &record{Name: name, SharedIDMap: shared}
-		return rec, d.Update(context.Background(), func(tx *ipam.Tx) error { return m.leaseIDs(tx, rec) })
+		return rec, d.Update(context.Background(), func(tx *ipam.Tx) error { return nw.leaseIDs(tx, rec) })
 	}
 	a, err := lease("a", false)
 	if err != nil || a.IDMapBase != 100000 {
@@ -46,7 +46,7 @@ func TestIDRanges(t *testing.T) {
 	if _, err := lease("s", true); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "container a's own") {
 		t.Errorf("shared while a holds 100000: %v", err)
 	}
-	if err := m.releaseAll(context.Background(), "a"); err != nil {
+	if err := nw.releaseAll(context.Background(), "a"); err != nil {
 		t.Fatal(err)
 	}
 	s1, err := lease("s1", true)
@@ -60,8 +60,8 @@ func TestIDRanges(t *testing.T) {
 	if _, err := lease("c", false); err == nil {
 		t.Error("a container got the shared range as its own")
 	}
-	m.releaseAll(context.Background(), "s1")
-	m.releaseAll(context.Background(), "s2")
+	nw.releaseAll(context.Background(), "s1")
+	nw.releaseAll(context.Background(), "s2")
 	// ...and free again once they are gone.
 	if c, err := lease("c", false); err != nil || c.IDMapBase != 100000 {
 		t.Errorf("after the shared containers: %d, %v", c.IDMapBase, err)

@@ -14,12 +14,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
-	"github.com/nixlxc/nixlxc/bridges"
 	"github.com/nixlxc/nixlxc/generations"
-	"github.com/nixlxc/nixlxc/ipam"
 	"github.com/nixlxc/nixlxc/lxcapi"
 	"github.com/nixlxc/nixlxc/nixsys"
 )
@@ -48,16 +45,13 @@ type Options struct {
 type Manager struct {
 	paths layout
 	recs  *records
+	net   *network
 	nix   nixsys.Nix // without arguments: see nixFor
 	// nixArgs are the command line's Nix arguments (nil: none given).
 	nixArgs []string
 	lxc     lxcapi.Runtime
 	out     io.Writer
 	tracer  io.Writer
-	// Opened or read on first use, by goroutines too (autostart).
-	mu     sync.Mutex
-	leases *ipam.DB
-	host   *bridges.HostConfig
 }
 
 // New returns a Manager, creating its state directories.
@@ -93,6 +87,7 @@ func New(o Options) (*Manager, error) {
 		tracer:  o.Trace,
 	}
 	m.recs = &records{paths: m.paths}
+	m.net = &network{paths: m.paths, recs: m.recs, host: netlinkHost{m.paths.hostNet()}, printf: m.printf}
 	m.nix = nixsys.Nix{ExprDir: m.paths.nixExprDir()}
 	m.lxc = lxcapi.Runtime{Path: m.paths.lxcPath()}
 	// The container's mapped root must traverse to its rootfs, to the

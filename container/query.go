@@ -64,7 +64,7 @@ func (m *Manager) List(ctx context.Context) ([]Info, error) {
 		return nil, err
 	}
 	active := m.lxc.Active()
-	addrs, leaseErr := m.allAddresses()
+	addrs, leaseErr := m.net.allAddresses()
 	infos := make([]Info, 0, len(names))
 	for _, name := range names {
 		info := Info{Name: name, State: lxcapi.Stopped}

@@ -9,8 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nixlxc/nixlxc/ipam"
-	"github.com/nixlxc/nixlxc/leases"
 	"github.com/nixlxc/nixlxc/lxcconf"
 	"github.com/nixlxc/nixlxc/spec"
 )
@@ -20,67 +18,6 @@ import (
 // its record when that is unreadable. The config is nixlxc's own file
 // (the container cannot write it) and holds the numbers the container
 // really uses.
-
-// leaseAgain takes a container's leases again: its id range where the
-// record says it is, its addresses and MACs at the numbers its rendered LXC
-// config uses (its system may have been built with that address), and what
-// is still missing from its current settings.
-func (m *Manager) leaseAgain(rec *record) error {
-	db, err := m.db()
-	if err != nil {
-		return err
-	}
-	settings := rec.Settings
-	if system, err := m.recs.currentSystem(rec.Name); err == nil {
-		settings = generationSettings(system, rec.Settings)
-	}
-	err = db.Update(context.Background(), func(tx *ipam.Tx) error {
-		if rec.SharedIDMap {
-			if err := m.leaseIDs(tx, rec); err != nil {
-				return err
-			}
-		} else if _, ok, err := tx.Lease(rec.Name, purposeIDMap); err != nil {
-			return err
-		} else if !ok {
-			uids, gids, err := readSubIDs()
-			if err != nil {
-				return err
-			}
-			start, pool, err := ipam.IDPoolFor(uids, gids)
-			if err != nil {
-				return err
-			}
-			num := (int64(rec.IDMapBase) - start) / ipam.IDRangeSize
-			if err := tx.Reserve(pool, num, rec.Name, purposeIDMap); err != nil {
-				return fmt.Errorf("its id range %d: %w", rec.IDMapBase, err)
-			}
-		}
-		return m.reserveFromConfig(tx, rec, settings)
-	})
-	if err != nil {
-		return err
-	}
-	_, _, err = m.leaseNetwork(context.Background(), rec, settings)
-	return err
-}
-
-// reserveFromConfig takes back the addresses and MACs the container's LXC
-// config names, for the purposes it holds no lease for.
-func (m *Manager) reserveFromConfig(tx *ipam.Tx, rec *record, s spec.Settings) error {
-	text, err := os.ReadFile(m.paths.configPath(rec.Name))
-	if err != nil {
-		return nil // nothing rendered yet: leaseNetwork picks numbers
-	}
-	items, err := lxcconf.Parse(string(text))
-	if err != nil {
-		return nil
-	}
-	w, err := m.want(rec.Name, s)
-	if err != nil {
-		return err
-	}
-	return leases.Restore(tx, w, leases.UsedInConfig(items))
-}
 
 // rebuildRecord writes a new record for a container whose record is
 // unreadable: its id range from the LXC config, its settings from its
@@ -107,7 +44,7 @@ func (m *Manager) rebuildRecord(name string) error {
 	} else {
 		rec.Created = time.Now().UTC()
 	}
-	if d, err := m.db(); err == nil {
+	if d, err := m.net.db(); err == nil {
 		if leases, err := d.Leases(context.Background(), name); err == nil {
 			for _, l := range leases {
 				rec.SharedIDMap = rec.SharedIDMap || (l.Purpose == purposeIDMap && l.Pool == sharedPool)

@@ -20,7 +20,7 @@ import (
 // renderKey is the fingerprint for rendering rec with settings s now; ""
 // when it cannot be computed (then the config is always rendered).
 func (m *Manager) renderKey(rec *record, s spec.Settings) string {
-	host, err := m.loadHostConfig()
+	host, err := m.net.hostConfig()
 	if err != nil {
 		return ""
 	}

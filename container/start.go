@@ -99,7 +99,7 @@ func (m *Manager) launch(ctx context.Context, rec *record, h *lxcapi.Handle) err
 	// start reads no database and asks the kernel one thing before LXC
 	// does: whether nixlxc's nftables tables are still there.
 	key := m.renderKey(rec, settings)
-	if key != "" && key == m.recs.storedRenderKey(name) && !m.hostRulesGone(settings) {
+	if key != "" && key == m.recs.storedRenderKey(name) && !m.net.rulesGone(settings) {
 		t = m.trace("config", t)
 		err := h.Start(m.paths.logPath(name))
 		t = m.trace("liblxc-start", t)
@@ -111,7 +111,7 @@ func (m *Manager) launch(ctx context.Context, rec *record, h *lxcapi.Handle) err
 		// side up, clean up, and try once more.
 		m.trace("fast start failed: "+oneline.Clean(err.Error()), t)
 	}
-	nets, err := m.prepareNetwork(ctx, rec, settings)
+	nets, err := m.net.prepare(ctx, rec, settings)
 	if err != nil {
 		return err
 	}

@@ -61,7 +61,7 @@ func (m *Manager) Update(ctx context.Context, name, file string, o UpdateOptions
 		r := revert.New()
 		defer r.Fail()
 		next.Settings = settings
-		ip, undoNet, err := m.leaseNetwork(ctx, &next, settings)
+		ip, undoNet, err := m.net.lease(ctx, &next, settings)
 		if err != nil {
 			return err
 		}
@@ -167,7 +167,7 @@ func (m *Manager) switchTo(ctx context.Context, rec *record, n int) error {
 	if err := m.checkNetworkChange(rec.Name, rec.Settings, next.Settings); err != nil {
 		return err
 	}
-	if _, _, err := m.leaseNetwork(ctx, &next, next.Settings); err != nil {
+	if _, _, err := m.net.lease(ctx, &next, next.Settings); err != nil {
 		return err
 	}
 	if err := m.recs.switchProfile(ctx, rec.Name, n); err != nil {

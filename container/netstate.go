@@ -1,0 +1,517 @@
+package container
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+	"sync"
+
+	"github.com/nixlxc/nixlxc/bridges"
+	"github.com/nixlxc/nixlxc/ipam"
+	"github.com/nixlxc/nixlxc/leases"
+	"github.com/nixlxc/nixlxc/lxcconf"
+	"github.com/nixlxc/nixlxc/spec"
+)
+
+// network is the containers' side of the host's network: the leases of
+// their addresses, MACs and id ranges (planned by package leases), the
+// interfaces those make, their host veths, and the host's bridges and
+// firewall they need (through hostNetwork).
+type network struct {
+	paths layout
+	recs  *records
+	host  hostNetwork
+	// Opened or read on first use, by goroutines too (autostart).
+	mu      sync.Mutex
+	leases  *ipam.DB
+	hostCfg *bridges.HostConfig
+	// printf tells the user what a repair did.
+	printf func(format string, args ...any)
+}
+
+// resetLeaseDB sets an unreadable database aside; every container then
+// leases again at the numbers its LXC config uses (a later repair).
+func (nw *network) resetLeaseDB() error {
+	nw.mu.Lock()
+	if nw.leases != nil {
+		nw.leases.Close()
+		nw.leases = nil
+	}
+	nw.mu.Unlock()
+	path := nw.paths.dbPath()
+	if d, err := ipam.Open(path); err == nil {
+		d.Close()
+		return nil // another process reset it
+	} else if !errors.Is(err, ipam.ErrCorrupt) {
+		return err
+	}
+	aside, err := ipam.SetAside(path)
+	if err != nil {
+		return err
+	}
+	nw.printf("the unreadable database is kept as %s\n", aside)
+	_, err = nw.db()
+	return err
+}
+
+// hostRulesGone reports, with one netlink query, that nixlxc's nftables
+// tables are missing while the container needs them. A start whose LXC
+// config is still right would otherwise not look at the host's network
+// (LXC fails only without the bridges) and start the container without
+// NAT and isolation: after NixOS reloads its firewall with flushRuleset,
+// or anything else flushes the ruleset.
+func (nw *network) rulesGone(s spec.Settings) bool {
+	if !spec.IsNixlxcBridge(s.Network.Bridge) && !s.Network.EnableNat {
+		return false
+	}
+	c, err := nw.hostConfig()
+	if err != nil {
+		return true // the slow path reports it
+	}
+	return !nw.host.RulesPresent(c)
+}
+
+// leaseIDs gives rec its id range (setting rec.IDMapBase) in tx.
+func (nw *network) leaseIDs(tx *ipam.Tx, rec *record) error {
+	uids, gids, err := readSubIDs()
+	if err != nil {
+		return err
+	}
+	start, pool, poolErr := ipam.IDPoolFor(uids, gids)
+	if !rec.SharedIDMap {
+		if poolErr != nil {
+			return poolErr
+		}
+		n, err := tx.Allocate(pool, rec.Name, purposeIDMap)
+		if errors.Is(err, ipam.ErrExhausted) {
+			return fmt.Errorf("no free id range for %s: root's %d subordinate ids in %s (from %d) are all given to containers, %d each; add a larger range", rec.Name, pool.Last+1, subuidFile, start, ipam.IDRangeSize)
+		}
+		if err != nil {
+			return err
+		}
+		rec.IDMapBase = uint32(ipam.IDBase(start, n))
+		return nil
+	}
+
+	base := int64(sharedIDMapBase)
+	if !ipam.Covered(uids, gids, base) {
+		return fmt.Errorf("--shared-idmap maps root to %d, but %s and %s give root no range covering %d-%d", base, subuidFile, subgidFile, base, base+ipam.IDRangeSize-1)
+	}
+	if _, err := tx.Allocate(ipam.Pool{Name: sharedPool, First: 1, Last: 1 << 40}, rec.Name, purposeIDMap); err != nil {
+		return err
+	}
+	// When the shared range is one of the pool's, hold it for all shared
+	// containers together.
+	if poolErr == nil && base >= start && (base-start)%ipam.IDRangeSize == 0 && (base-start)/ipam.IDRangeSize <= pool.Last {
+		num := (base - start) / ipam.IDRangeSize
+		holder, held, err := tx.Holder(pool.Name, num)
+		if err != nil {
+			return err
+		}
+		switch {
+		case !held:
+			if err := tx.Reserve(pool, num, sharedHolder, purposeIDMap); err != nil {
+				return err
+			}
+		case holder != sharedHolder:
+			return fmt.Errorf("%w: --shared-idmap needs ids %d-%d, which are container %s's own", ErrInvalid, base, base+ipam.IDRangeSize-1, holder)
+		}
+	}
+	rec.IDMapBase = uint32(base)
+	return nil
+}
+
+// releaseAll frees every lease of a container, and the shared range once
+// no shared container is left.
+func (nw *network) releaseAll(ctx context.Context, name string) error {
+	d, err := nw.db()
+	if err != nil {
+		return err
+	}
+	return d.Update(ctx, func(tx *ipam.Tx) error {
+		if _, err := tx.Release(name); err != nil {
+			return err
+		}
+		return releaseSharedIfUnused(tx)
+	})
+}
+
+// db opens the lease database once per Manager.
+func (nw *network) db() (*ipam.DB, error) {
+	nw.mu.Lock()
+	defer nw.mu.Unlock()
+	if nw.leases != nil {
+		return nw.leases, nil
+	}
+	d, err := ipam.Open(nw.paths.dbPath())
+	if err != nil {
+		return nil, err
+	}
+	nw.leases = d
+	return d, nil
+}
+
+// hostonlySubnet is the subnet the container's hostonly address comes from:
+// brNC-hostonly's, or the part of the user's bridge network.ip lies in.
+func (nw *network) hostonlySubnet(n spec.Network) (leases.Subnet, error) {
+	if spec.IsNixlxcBridge(n.Bridge) {
+		return leases.Subnet{Key: leases.PoolKey{Bridge: bridges.Hostonly, Prefix: bridges.HostonlySubnet}, Host: bridges.HostonlyHost}, nil
+	}
+	if n.Bridge == bridges.Internet {
+		return leases.Subnet{}, fmt.Errorf("%w network.bridge: %s is nixlxc's NAT bridge; use enableNat = true", ErrInvalid, bridges.Internet)
+	}
+	static, err := spec.ParseStaticIP(n.IP)
+	if err != nil {
+		return leases.Subnet{}, err
+	}
+	addrs, err := nw.host.BridgeIPv4(n.Bridge)
+	if errors.Is(err, bridges.ErrNoBridge) {
+		return leases.Subnet{}, fmt.Errorf("%w network.bridge: %v (create it on the host first)", ErrInvalid, err)
+	}
+	if err != nil {
+		return leases.Subnet{}, err
+	}
+	for _, a := range addrs {
+		if a.Contains(static.Addr) && (static.Bits == 0 || static.Bits == a.Bits()) {
+			return leases.Subnet{Key: leases.PoolKey{Bridge: n.Bridge, Prefix: a.Masked()}, Host: a.Addr()}, nil
+		}
+	}
+	if static.Bits != 0 {
+		// The bridge carries no address of that subnet: nixlxc takes the
+		// prefix the file gives and reserves nothing for the host.
+		p := netip.PrefixFrom(static.Addr, static.Bits).Masked()
+		return leases.Subnet{Key: leases.PoolKey{Bridge: n.Bridge, Prefix: p}}, nil
+	}
+	return leases.Subnet{}, fmt.Errorf("%w network.ip %s is in no subnet of bridge %s (its addresses: %s); give it with a prefix length, like %s/24",
+		ErrInvalid, static.Addr, n.Bridge, prefixes(addrs), static.Addr)
+}
+
+// want is what the container's settings call for, on this host now.
+func (nw *network) want(name string, s spec.Settings) (leases.Want, error) {
+	sub, err := nw.hostonlySubnet(s.Network)
+	if err != nil {
+		return leases.Want{}, err
+	}
+	w := leases.Want{Container: name, Hostonly: sub, UserBridge: !spec.IsNixlxcBridge(s.Network.Bridge)}
+	if s.Network.IP != "" {
+		st, err := spec.ParseStaticIP(s.Network.IP)
+		if err != nil {
+			return w, err
+		}
+		if st.Bits != 0 && st.Bits != sub.Key.Prefix.Bits() {
+			return w, fmt.Errorf("%w network.ip %s: the bridge's subnet is %s", ErrInvalid, s.Network.IP, sub.Key.Prefix)
+		}
+		w.Static = st.Addr
+	}
+	if !s.Network.EnableNat {
+		return w, nil
+	}
+	w.Internet = &leases.Subnet{Key: leases.PoolKey{Bridge: bridges.Internet, Prefix: bridges.InternetSubnet}, Host: bridges.InternetHost}
+	host, err := nw.hostConfig()
+	if err != nil {
+		return w, err
+	}
+	if host.IPv6.Enable {
+		prefix, _ := host.IPv6.PrefixValue()
+		w.IPv6 = &leases.Subnet{Key: leases.PoolKey{Bridge: bridges.Internet, Prefix: prefix}, Host: host.IPv6.HostAddress()}
+	}
+	return w, nil
+}
+
+// leaseNetwork gives the container the addresses its settings ask for, and
+// frees those it no longer needs, in one transaction. It returns the
+// hostonly address (`ip` in modules) and the undo of the whole change.
+func (nw *network) lease(ctx context.Context, rec *record, s spec.Settings) (string, func(), error) {
+	noop := func() {}
+	w, err := nw.want(rec.Name, s)
+	if err != nil {
+		return "", noop, err
+	}
+	d, err := nw.db()
+	if err != nil {
+		return "", noop, err
+	}
+	// Forgotten before and after: a crash in between must not leave a key
+	// that says the config on disk matches leases that changed.
+	nw.recs.forgetRenderKey(rec.Name)
+	var before []ipam.Lease
+	var ip netip.Addr
+	err = d.Update(ctx, func(tx *ipam.Tx) error {
+		if before, err = tx.Leases(rec.Name); err != nil {
+			return err
+		}
+		ip, err = leases.Take(tx, w)
+		return err
+	})
+	if err != nil {
+		return "", noop, err
+	}
+	// The leases may have changed: the next start renders the config anew.
+	nw.recs.forgetRenderKey(rec.Name)
+	undo := func() {
+		d.Update(context.Background(), func(tx *ipam.Tx) error { return tx.Replace(rec.Name, before) })
+		nw.recs.forgetRenderKey(rec.Name)
+	}
+	return ip.String(), undo, nil
+}
+
+// addresses turns leases into interfaces.
+func (nw *network) addresses(name string, ls []ipam.Lease) Addresses {
+	var a Addresses
+	host, _ := nw.hostConfig()
+	h, i := leases.Interfaces(ls)
+	if h != nil {
+		a.Hostonly = &Interface{Bridge: h.Bridge, MAC: h.MAC, IPv4: prefixString(h.IPv4), HostVeth: bridges.HostonlyVethPrefix + name}
+		if h.Bridge != bridges.Hostonly {
+			a.Hostonly.HostVeth = bridges.BridgeVethPrefix + name
+		}
+	}
+	if i != nil {
+		a.Internet = &Interface{Bridge: bridges.Internet, MAC: i.MAC, IPv4: prefixString(i.IPv4), IPv6: prefixString(i.IPv6),
+			HostVeth: bridges.InternetVethPrefix + name, Gateway4: bridges.InternetHost.String()}
+		if i.IPv6.IsValid() && host.IPv6.Enable {
+			a.Internet.Gateway6 = host.IPv6.HostAddress().String()
+		}
+	}
+	return a
+}
+
+// networksFromLeases is the container's interfaces for its LXC config.
+func (nw *network) networks(rec *record, s spec.Settings) ([]lxcconf.Network, error) {
+	d, err := nw.db()
+	if err != nil {
+		return nil, err
+	}
+	leases, err := d.Leases(context.Background(), rec.Name)
+	if err != nil {
+		return nil, fmt.Errorf("reading the leases of %s: %w", rec.Name, err)
+	}
+	a := nw.addresses(rec.Name, leases)
+	var nets []lxcconf.Network
+	for _, pair := range []struct {
+		name  string
+		iface *Interface
+	}{{"hostonly", a.Hostonly}, {"internet", a.Internet}} {
+		i := pair.iface
+		if i == nil || i.IPv4 == "" {
+			continue
+		}
+		n := lxcconf.Network{Name: pair.name, Link: i.Bridge, HostVeth: i.HostVeth, HWAddr: i.MAC}
+		n.IPv4, _ = netip.ParsePrefix(i.IPv4)
+		if i.Gateway4 != "" {
+			n.IPv4Gateway, _ = netip.ParseAddr(i.Gateway4)
+		}
+		if i.IPv6 != "" {
+			n.IPv6, _ = netip.ParsePrefix(i.IPv6)
+			n.IPv6Gateway, _ = netip.ParseAddr(i.Gateway6)
+		}
+		nets = append(nets, n)
+	}
+	return nets, nil
+}
+
+// prepareNetwork gets the host ready for the container to start: the
+// bridges and rules it needs, its leases (a host whose IPv6 prefix changed
+// gives it a new address), no stale host veth with its names.
+func (nw *network) prepare(ctx context.Context, rec *record, s spec.Settings) ([]lxcconf.Network, error) {
+	if spec.IsNixlxcBridge(s.Network.Bridge) || s.Network.EnableNat {
+		if err := nw.ensureHost(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if !spec.IsNixlxcBridge(s.Network.Bridge) && !nw.host.IsBridge(s.Network.Bridge) {
+		return nil, fmt.Errorf("%w network.bridge: %s: %v (create it on the host first)", ErrInvalid, rec.Name, fmt.Errorf("%w: %s", bridges.ErrNoBridge, s.Network.Bridge))
+	}
+	// Usually the leases are all there: a read, not a write transaction.
+	if ok, err := nw.holds(ctx, rec, s); err != nil {
+		return nil, err
+	} else if !ok {
+		if _, _, err := nw.lease(ctx, rec, s); err != nil {
+			return nil, err
+		}
+	}
+	if err := nw.refuseVethsInUse(rec.Name); err != nil {
+		return nil, err
+	}
+	if err := nw.removeVeths(rec.Name); err != nil {
+		return nil, err
+	}
+	return nw.networks(rec, s)
+}
+
+// leasesMatch reports whether the container holds exactly the leases its
+// settings and the host's IPv6 prefix call for.
+func (nw *network) holds(ctx context.Context, rec *record, s spec.Settings) (bool, error) {
+	d, err := nw.db()
+	if err != nil {
+		return false, err
+	}
+	ls, err := d.Leases(ctx, rec.Name)
+	if err != nil {
+		return false, err
+	}
+	w, err := nw.want(rec.Name, s)
+	if err != nil {
+		return false, err
+	}
+	return leases.Holds(ls, w), nil
+}
+
+// refuseVethsInUse fails when a running container, which cannot be one of
+// this installation's stopped ones, uses the host veth names the container
+// needs: another installation in this network namespace.
+func (nw *network) refuseVethsInUse(name string) error {
+	for _, v := range vethNames(name) {
+		inUse, err := nw.host.VethInUse(v)
+		if err != nil {
+			return err
+		}
+		if inUse {
+			return fmt.Errorf("%w: host interface %s belongs to a running container of another nixlxc installation in this network namespace (keep one installation per network namespace)", ErrExists, v)
+		}
+	}
+	return nil
+}
+
+// removeVeths deletes host veths a killed container may have left; a
+// running container's (another installation's) are never touched.
+func (nw *network) removeVeths(name string) error {
+	for _, v := range vethNames(name) {
+		if inUse, err := nw.host.VethInUse(v); err != nil || inUse {
+			continue
+		}
+		if err := nw.host.DeleteLink(v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// releaseNetwork frees everything the container leased (addresses, MACs,
+// its id range) and removes its host veths.
+func (nw *network) release(name string) error {
+	if err := nw.releaseAll(context.Background(), name); err != nil {
+		return err
+	}
+	return nw.removeVeths(name)
+}
+
+// allAddresses maps every container to its hostonly IPv4 and its IPv6
+// address, in one query.
+func (nw *network) allAddresses() (map[string]leases.Addresses, error) {
+	d, err := nw.db()
+	if err != nil {
+		return nil, err
+	}
+	all, err := d.All(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	return leases.ByContainer(all), nil
+}
+
+// nameservers are the resolvers a NAT container is told about.
+func (nw *network) nameservers(s spec.Settings) []string {
+	host, err := nw.hostConfig()
+	if err != nil || !s.Network.EnableNat || !host.IPv6.Enable {
+		return nil
+	}
+	return host.IPv6.NameServers
+}
+
+// loadHostConfig reads host.json once per Manager.
+func (nw *network) hostConfig() (bridges.HostConfig, error) {
+	nw.mu.Lock()
+	defer nw.mu.Unlock()
+	if nw.hostCfg != nil {
+		return *nw.hostCfg, nil
+	}
+	c, err := nw.paths.hostNet().Config()
+	if err != nil {
+		return c, err
+	}
+	nw.hostCfg = &c
+	return c, nil
+}
+
+// ensureHost sets the host's network up unless it already is.
+func (nw *network) ensureHost(ctx context.Context) error {
+	c, err := nw.hostConfig()
+	if err != nil {
+		return err
+	}
+	return nw.paths.hostNet().Ensure(ctx, c)
+}
+
+// leaseAgain takes a container's leases again: its id range where the
+// record says it is, its addresses and MACs at the numbers its rendered LXC
+// config uses (its system may have been built with that address), and what
+// is still missing from its current settings.
+func (nw *network) leaseAgain(rec *record) error {
+	db, err := nw.db()
+	if err != nil {
+		return err
+	}
+	settings := rec.Settings
+	if system, err := nw.recs.currentSystem(rec.Name); err == nil {
+		settings = generationSettings(system, rec.Settings)
+	}
+	err = db.Update(context.Background(), func(tx *ipam.Tx) error {
+		if rec.SharedIDMap {
+			if err := nw.leaseIDs(tx, rec); err != nil {
+				return err
+			}
+		} else if _, ok, err := tx.Lease(rec.Name, purposeIDMap); err != nil {
+			return err
+		} else if !ok {
+			uids, gids, err := readSubIDs()
+			if err != nil {
+				return err
+			}
+			start, pool, err := ipam.IDPoolFor(uids, gids)
+			if err != nil {
+				return err
+			}
+			num := (int64(rec.IDMapBase) - start) / ipam.IDRangeSize
+			if err := tx.Reserve(pool, num, rec.Name, purposeIDMap); err != nil {
+				return fmt.Errorf("its id range %d: %w", rec.IDMapBase, err)
+			}
+		}
+		return nw.reserveFromConfig(tx, rec, settings)
+	})
+	if err != nil {
+		return err
+	}
+	_, _, err = nw.lease(context.Background(), rec, settings)
+	return err
+}
+
+// reserveFromConfig takes back the addresses and MACs the container's LXC
+// config names, for the purposes it holds no lease for.
+func (nw *network) reserveFromConfig(tx *ipam.Tx, rec *record, s spec.Settings) error {
+	text, err := os.ReadFile(nw.paths.configPath(rec.Name))
+	if err != nil {
+		return nil // nothing rendered yet: leaseNetwork picks numbers
+	}
+	items, err := lxcconf.Parse(string(text))
+	if err != nil {
+		return nil
+	}
+	w, err := nw.want(rec.Name, s)
+	if err != nil {
+		return err
+	}
+	return leases.Restore(tx, w, leases.UsedInConfig(items))
+}
+
+// close releases the database.
+func (nw *network) close() error {
+	nw.mu.Lock()
+	defer nw.mu.Unlock()
+	if nw.leases != nil {
+		return nw.leases.Close()
+	}
+	return nil
+}
