@@ -16,7 +16,7 @@ import (
 // A Manager for rendering only: nothing is created on disk.
 func renderOnly() *Manager {
 	paths := layout{stateDir: "/var/lib/nixlxc", profileDir: "/nix/var/nix/profiles/per-container"}
-	return &Manager{paths: paths, recs: &records{paths: paths}, lxc: lxcapi.Runtime{Path: "/var/lib/nixlxc/lxc"}}
+	return &Manager{paths: paths, recs: &records{paths: paths}, lxc: lxcRuntime{lxcapi.Runtime{Path: "/var/lib/nixlxc/lxc"}}}
 }
 
 // FuzzContainerConfig: whatever name and settings a user writes, what

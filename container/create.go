@@ -13,7 +13,6 @@ import (
 	"github.com/nixlxc/nixlxc/internal/inputfile"
 	"github.com/nixlxc/nixlxc/internal/oneline"
 	"github.com/nixlxc/nixlxc/ipam"
-	"github.com/nixlxc/nixlxc/nixsys"
 	"github.com/nixlxc/nixlxc/revert"
 	"github.com/nixlxc/nixlxc/rmtree"
 	"github.com/nixlxc/nixlxc/spec"
@@ -176,7 +175,7 @@ func configFile(file string) (string, error) {
 }
 
 // readSettings evaluates and checks the settings around the configuration.
-func (m *Manager) readSettings(ctx context.Context, nix nixsys.Nix, name, file string) (spec.Settings, error) {
+func (m *Manager) readSettings(ctx context.Context, nix builder, name, file string) (spec.Settings, error) {
 	// Before anything is evaluated: a nixpkgs too new for this Nix fails
 	// with one clear line, not deep in its evaluation.
 	if err := nix.CheckVersion(ctx); err != nil {

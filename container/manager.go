@@ -46,10 +46,11 @@ type Manager struct {
 	paths layout
 	recs  *records
 	net   *network
-	nix   nixsys.Nix // without arguments: see nixFor
+	// nix is Nix with a build's arguments: see nixFor.
+	nix func(args []string) builder
 	// nixArgs are the command line's Nix arguments (nil: none given).
 	nixArgs []string
-	lxc     lxcapi.Runtime
+	lxc     runtime
 	out     io.Writer
 	tracer  io.Writer
 }
@@ -88,8 +89,9 @@ func New(o Options) (*Manager, error) {
 	}
 	m.recs = &records{paths: m.paths}
 	m.net = &network{paths: m.paths, recs: m.recs, host: netlinkHost{m.paths.hostNet()}, printf: m.printf}
-	m.nix = nixsys.Nix{ExprDir: m.paths.nixExprDir()}
-	m.lxc = lxcapi.Runtime{Path: m.paths.lxcPath()}
+	exprs := m.paths.nixExprDir()
+	m.nix = func(args []string) builder { return nixsys.Nix{ExprDir: exprs, Args: args} }
+	m.lxc = lxcRuntime{lxcapi.Runtime{Path: m.paths.lxcPath()}}
 	// The container's mapped root must traverse to its rootfs, to the
 	// directory bound at /run/nixlxc and to where LXC mounts the rootfs
 	// (lxc.rootfs.mount): 0711 lets it pass without listing.
@@ -120,11 +122,7 @@ func New(o Options) (*Manager, error) {
 }
 
 // nixFor runs Nix with the arguments a build of rec uses.
-func (m *Manager) nixFor(rec *record) nixsys.Nix {
-	n := m.nix
-	n.Args = rec.NixArgs
-	return n
-}
+func (m *Manager) nixFor(rec *record) builder { return m.nix(rec.NixArgs) }
 
 // notFound is the error for a name that is not a container.
 func notFound(name string) error {

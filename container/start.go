@@ -67,7 +67,7 @@ func (m *Manager) Start(ctx context.Context, name string, o StartOptions) error 
 }
 
 // launch starts a stopped container and returns when LXC runs it.
-func (m *Manager) launch(ctx context.Context, rec *record, h *lxcapi.Handle) error {
+func (m *Manager) launch(ctx context.Context, rec *record, h lxcHandle) error {
 	name := rec.Name
 	system, err := m.recs.currentSystem(name)
 	if err != nil {
