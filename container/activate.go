@@ -26,7 +26,7 @@ func (m *Manager) activate(ctx context.Context, next *record, prev generations.G
 	if err := m.recs.save(next); err != nil {
 		return err
 	}
-	if err := m.writeNetworkedConfig(next, next.Settings); err != nil {
+	if err := m.cfg.writeNetworked(next, next.Settings); err != nil {
 		return err
 	}
 	state, err := m.lxc.State(name)
@@ -155,7 +155,7 @@ func (m *Manager) settle(ctx context.Context, rec *record, gens []generations.Ge
 	if err := m.recs.save(rec); err != nil {
 		return err
 	}
-	return m.writeNetworkedConfig(rec, rec.Settings)
+	return m.cfg.writeNetworked(rec, rec.Settings)
 }
 
 // runCaptured runs argv in the container, showing its output to the user

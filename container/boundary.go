@@ -33,7 +33,7 @@ func (m *Manager) boundary(name string) lxcconf.Boundary {
 			{Path: "/var/lib/machines", What: "systemd-nspawn's containers"},
 		},
 	}
-	for _, mnt := range m.ownMounts(name) {
+	for _, mnt := range m.cfg.ownMounts(name) {
 		if mnt.FSType == "" || mnt.FSType == "none" {
 			b.Own = append(b.Own, mnt.Target)
 		}
@@ -124,7 +124,7 @@ func (m *Manager) checkSettings(name string, s spec.Settings) error {
 // ownBinds are nixlxc's own bind mounts, as hostMounts.
 func (m *Manager) ownBinds(name string) []hostMount {
 	var ms []hostMount
-	for _, mnt := range m.ownMounts(name) {
+	for _, mnt := range m.cfg.ownMounts(name) {
 		opts := strings.Split(mnt.Options, ",")
 		if slices.Contains(opts, "bind") {
 			ms = append(ms, hostMount{what: "nixlxc's mount of " + mnt.Source, source: mnt.Source, target: mnt.Target, readOnly: slices.Contains(opts, "ro")})
@@ -278,7 +278,7 @@ func (m *Manager) writableSources(except string) (map[string]string, error) {
 // cannot change its root, so what is checked here is what liblxc finds.
 func (m *Manager) checkTargets(name string, s spec.Settings) error {
 	var targets []string
-	for _, mnt := range m.ownMounts(name) {
+	for _, mnt := range m.cfg.ownMounts(name) {
 		targets = append(targets, mnt.Target)
 	}
 	for _, b := range s.BindMounts {

@@ -16,7 +16,8 @@ import (
 // A Manager for rendering only: nothing is created on disk.
 func renderOnly() *Manager {
 	paths := layout{stateDir: "/var/lib/nixlxc", profileDir: "/nix/var/nix/profiles/per-container"}
-	return &Manager{paths: paths, recs: &records{paths: paths}, lxc: lxcRuntime{lxcapi.Runtime{Path: "/var/lib/nixlxc/lxc"}}}
+	recs := &records{paths: paths}
+	return &Manager{paths: paths, recs: recs, cfg: &configs{paths: paths, recs: recs}, lxc: lxcRuntime{lxcapi.Runtime{Path: "/var/lib/nixlxc/lxc"}}}
 }
 
 // FuzzContainerConfig: whatever name and settings a user writes, what
@@ -49,7 +50,7 @@ func FuzzContainerConfig(f *testing.F) {
 			nets = append(nets, lxcconf.Network{Name: "internet", Link: bridges.Internet, HostVeth: bridges.InternetVethPrefix + name,
 				IPv4: netip.MustParsePrefix("10.202.0.2/16")})
 		}
-		c := m.lxcConfig(rec, s, nets)
+		c := m.cfg.lxcConfig(rec, s, nets)
 		text, err := c.Render()
 		if err != nil {
 			t.Fatalf("accepted settings do not render: %v", err)
@@ -82,7 +83,7 @@ func TestRenderedConfig(t *testing.T) {
 	m := renderOnly()
 	rec := &record{Name: "web", IDMapBase: 165536}
 	s := spec.Settings{Autostart: spec.Autostart{Enable: true, Order: 3}, Limits: spec.Limits{Pids: 50}}
-	c := m.lxcConfig(rec, s, nil)
+	c := m.cfg.lxcConfig(rec, s, nil)
 	text, err := c.Render()
 	if err != nil {
 		t.Fatal(err)

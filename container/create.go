@@ -122,7 +122,7 @@ func (m *Manager) Create(ctx context.Context, name, file string, o CreateOptions
 			return err
 		}
 		faultpoint.Hit("create:rootfs")
-		if err := m.writeNetworkedConfig(rec, settings); err != nil {
+		if err := m.cfg.writeNetworked(rec, settings); err != nil {
 			return err
 		}
 		faultpoint.Hit("create:config")

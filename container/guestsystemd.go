@@ -72,20 +72,6 @@ func systemdVersion(system string) int {
 	return systemdVersionOf(target)
 }
 
-// initCommand is lxc.init.cmd for the container's current system.
-func (m *Manager) initCommand(name string) string {
-	system, err := m.recs.currentSystem(name)
-	if err != nil {
-		return systemInit
-	}
-	args, _ := guestBoot(systemdVersion(system), lxcapi.CgroupV2())
-	cmd := systemInit
-	for _, a := range args {
-		cmd += " " + a
-	}
-	return cmd
-}
-
 // checkGuestBoot refuses, before LXC starts anything, a system that cannot
 // boot on this host.
 func checkGuestBoot(name, system string) error {

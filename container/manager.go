@@ -46,6 +46,7 @@ type Manager struct {
 	paths layout
 	recs  *records
 	net   *network
+	cfg   *configs
 	// nix is Nix with a build's arguments: see nixFor.
 	nix func(args []string) builder
 	// nixArgs are the command line's Nix arguments (nil: none given).
@@ -88,7 +89,9 @@ func New(o Options) (*Manager, error) {
 		tracer:  o.Trace,
 	}
 	m.recs = &records{paths: m.paths}
+	m.cfg = &configs{paths: m.paths, recs: m.recs}
 	m.net = &network{paths: m.paths, recs: m.recs, host: netlinkHost{m.paths.hostNet()}, printf: m.printf}
+	m.cfg.net = m.net
 	exprs := m.paths.nixExprDir()
 	m.nix = func(args []string) builder { return nixsys.Nix{ExprDir: exprs, Args: args} }
 	m.lxc = lxcRuntime{lxcapi.Runtime{Path: m.paths.lxcPath()}}

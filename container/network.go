@@ -49,16 +49,6 @@ func prefixString(p netip.Prefix) string {
 	return p.String()
 }
 
-// writeNetworkedConfig renders the container's config with the interfaces
-// its leases give it.
-func (m *Manager) writeNetworkedConfig(rec *record, s spec.Settings) error {
-	nets, err := m.net.networks(rec, s)
-	if err != nil {
-		return err
-	}
-	return m.writeConfig(m.lxcConfig(rec, s, nets))
-}
-
 // vethNames are the host veths a container's interfaces get.
 func vethNames(name string) []string {
 	return []string{bridges.HostonlyVethPrefix + name, bridges.BridgeVethPrefix + name, bridges.InternetVethPrefix + name}

@@ -1,7 +1,6 @@
 package container
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,8 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/nixlxc/nixlxc/atomicfile"
-	"github.com/nixlxc/nixlxc/lxcapi"
 	"github.com/nixlxc/nixlxc/lxcconf"
 	"github.com/nixlxc/nixlxc/spec"
 )
@@ -68,58 +65,6 @@ func generationSettings(system string, fallback spec.Settings) spec.Settings {
 	return s
 }
 
-// lxcConfig is the container's LXC config for the given settings.
-func (m *Manager) lxcConfig(r *record, s spec.Settings, nets []lxcconf.Network) lxcconf.Config {
-	cgroup := lxcconf.CgroupV1
-	if lxcapi.CgroupV2() {
-		cgroup = lxcconf.CgroupV2
-	}
-	return lxcconf.Config{
-		Name:   r.Name,
-		RootFS: m.paths.rootfs(r.Name),
-		Init:   m.initCommand(r.Name),
-		IDMaps: []lxcconf.IDMap{
-			{Kind: 'u', ContainerID: 0, HostID: r.IDMapBase, Count: idCount},
-			{Kind: 'g', ContainerID: 0, HostID: r.IDMapBase, Count: idCount},
-		},
-		Mounts:    append(m.ownMounts(r.Name), bindMounts(s.BindMounts)...),
-		RootMount: m.paths.rootMount(),
-		Networks:  nets,
-		Autostart: lxcconf.Autostart{
-			Enable: s.Autostart.Enable,
-			Order:  s.Autostart.Order,
-			Delay:  s.Autostart.Delay,
-		},
-		Cgroup: cgroup,
-		Limits: lxcconf.Limits{
-			MemoryBytes: s.Limits.MemoryBytes(),
-			CPUs:        s.Limits.CPUs,
-			Pids:        s.Limits.Pids,
-		},
-		LogFile:    m.paths.logPath(r.Name),
-		ConsoleLog: m.paths.consolePath(r.Name),
-		Seccomp:    m.paths.seccompPath(),
-		Extra:      s.Extra(),
-	}
-}
-
-// ownMounts are nixlxc's own mounts of a container, before the user's.
-func (m *Manager) ownMounts(name string) []lxcconf.Mount {
-	return []lxcconf.Mount{
-		// idmap=container: host root's files show as root inside, not
-		// as nobody (which sshd's StrictModes, logrotate and others
-		// refuse). Read-only for good: see lxcapi's startLocked.
-		{Source: "/nix/store", Target: "nix/store", Options: "ro,bind,idmap=container,create=dir"},
-		// As nixos-container does: the container's own profile is its
-		// /nix/var/nix/profiles, so init is .../system/init.
-		{Source: filepath.Dir(m.paths.profile(name).Path), Target: "nix/var/nix/profiles", Options: "ro,bind,idmap=container,create=dir"},
-		// LXC mounts /run itself so the system sees a mount point and
-		// keeps the report directory nixlxc binds below it.
-		{Source: "tmpfs", Target: "run", FSType: "tmpfs", Options: "rw,nosuid,nodev,mode=0755,create=dir"},
-		{Source: m.paths.runDir(name), Target: "run/nixlxc", Options: "rw,bind,create=dir"},
-	}
-}
-
 // bindMounts renders the bindMounts setting: idmapped, so that host root's
 // files are root's inside (the container's root writes them as host root
 // through a read-write one), and nodev, so that it owns no host device.
@@ -139,27 +84,6 @@ func bindMounts(bs []spec.BindMount) []lxcconf.Mount {
 		ms = append(ms, lxcconf.Mount{Source: b.HostPath, Target: strings.TrimPrefix(b.MountPoint, "/"), Options: opts})
 	}
 	return ms
-}
-
-// writeConfig renders and stores the LXC config, and the seccomp policy it
-// names.
-func (m *Manager) writeConfig(c lxcconf.Config) error {
-	text, err := c.Render()
-	if err != nil {
-		return err
-	}
-	if c.Seccomp != "" {
-		if old, err := os.ReadFile(c.Seccomp); err != nil || !bytes.Equal(old, lxcconf.SeccompPolicy) {
-			if err := atomicfile.WriteFile(c.Seccomp, lxcconf.SeccompPolicy, 0o644); err != nil {
-				return err
-			}
-		}
-	}
-	// Unchanged (the usual case at a start): no write, no fsync.
-	if old, err := os.ReadFile(m.paths.configPath(c.Name)); err == nil && bytes.Equal(old, text) {
-		return nil
-	}
-	return atomicfile.WriteFile(m.paths.configPath(c.Name), text, 0o600)
 }
 
 // builtStateVersion is the system.stateVersion a system nixlxc built was

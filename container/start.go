@@ -98,7 +98,7 @@ func (m *Manager) launch(ctx context.Context, rec *record, h lxcHandle) error {
 	// cgroup layout, the leases, nixlxc itself. Usually nothing did: then a
 	// start reads no database and asks the kernel one thing before LXC
 	// does: whether nixlxc's nftables tables are still there.
-	key := m.renderKey(rec, settings)
+	key := m.cfg.renderKey(rec, settings)
 	if key != "" && key == m.recs.storedRenderKey(name) && !m.net.rulesGone(settings) {
 		t = m.trace("config", t)
 		err := h.Start(m.paths.logPath(name))
@@ -116,7 +116,7 @@ func (m *Manager) launch(ctx context.Context, rec *record, h lxcHandle) error {
 		return err
 	}
 	t = m.trace("network", t)
-	if err := m.writeConfig(m.lxcConfig(rec, settings, nets)); err != nil {
+	if err := m.cfg.write(m.cfg.lxcConfig(rec, settings, nets)); err != nil {
 		return err
 	}
 	m.recs.storeRenderKey(name, key)
