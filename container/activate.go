@@ -17,30 +17,41 @@ import (
 	"github.com/nixlxc/nixlxc/lxcapi"
 )
 
+// activation moves a container between its generations: it makes a
+// generation current, switches a running container to its system in
+// place (switch-to-configuration inside), judges the result with
+// systemd's own view of its health, and settles the host's records on
+// what it activated.
+type activation struct {
+	m *Manager
+}
+
+func (m *Manager) act() *activation { return &activation{m: m} }
+
 // activate makes generation n, already the profile's current one, take
 // effect: its settings are recorded and its LXC config written; a running
 // container switches to its system in place. Whatever happens, the profile
 // ends up pointing at the system that is actually active.
-func (m *Manager) activate(ctx context.Context, next *record, prev generations.Generation, n int, o UpdateOptions) error {
+func (a *activation) activate(ctx context.Context, next *record, prev generations.Generation, n int, o UpdateOptions) error {
 	name := next.Name
-	if err := m.recs.save(next); err != nil {
+	if err := a.m.recs.save(next); err != nil {
 		return err
 	}
-	if err := m.cfg.writeNetworked(next, next.Settings); err != nil {
+	if err := a.m.cfg.writeNetworked(next, next.Settings); err != nil {
 		return err
 	}
-	state, err := m.lxc.State(name)
+	state, err := a.m.lxc.State(name)
 	if err != nil {
 		return err
 	}
 	if state != lxcapi.Running {
-		m.printf("%s: generation %d is current; it boots at the next start\n", name, n)
+		a.m.printf("%s: generation %d is current; it boots at the next start\n", name, n)
 		return nil
 	}
 	if old := generationSettings(prev.Path, next.Settings); old.Limits != next.Settings.Limits || old.LXCExtraConfig != next.Settings.LXCExtraConfig || !slices.Equal(old.BindMounts, next.Settings.BindMounts) {
-		m.printf("%s: the new limits, bind mounts and extra LXC config apply from the next start (LXC applies them when it starts a container)\n", name)
+		a.m.printf("%s: the new limits, bind mounts and extra LXC config apply from the next start (LXC applies them when it starts a container)\n", name)
 	}
-	gens, err := m.paths.profile(name).List()
+	gens, err := a.m.paths.profile(name).List()
 	if err != nil {
 		return err
 	}
@@ -49,31 +60,31 @@ func (m *Manager) activate(ctx context.Context, next *record, prev generations.G
 		return err
 	}
 
-	m.printf("%s: activating generation %d in place\n", name, n)
-	before, problem := m.switchSystem(ctx, name, target.Path)
+	a.m.printf("%s: activating generation %d in place\n", name, n)
+	before, problem := a.switchSystem(ctx, name, target.Path)
 	if !errors.Is(problem, errNotRun) {
 		// The new system's activation ran, whatever it did: from now on
 		// it is what runs there, by nixlxc's own account.
 		next.Active = target.Path
 	}
 	if problem == nil && o.AutoRollback {
-		problem = m.waitHealthy(ctx, name, before, o.HealthTimeout)
+		problem = a.waitHealthy(ctx, name, before, o.HealthTimeout)
 	}
 	if problem == nil {
-		m.printf("%s: generation %d is active\n", name, n)
-		return m.recs.save(next)
+		a.m.printf("%s: generation %d is active\n", name, n)
+		return a.m.recs.save(next)
 	}
 
 	if o.AutoRollback {
-		m.printf("%s: generation %d failed (%v); rolling back to generation %d\n", name, n, problem, prev.Number)
-		if err := m.recs.switchProfile(ctx, name, prev.Number); err != nil {
+		a.m.printf("%s: generation %d failed (%v); rolling back to generation %d\n", name, n, problem, prev.Number)
+		if err := a.m.recs.switchProfile(ctx, name, prev.Number); err != nil {
 			return err
 		}
-		_, back := m.switchSystem(ctx, name, prev.Path)
+		_, back := a.switchSystem(ctx, name, prev.Path)
 		if !errors.Is(back, errNotRun) {
 			next.Active = prev.Path
 		}
-		if err := m.settle(ctx, next, gens); err != nil {
+		if err := a.settle(ctx, next, gens); err != nil {
 			return err
 		}
 		if back != nil {
@@ -81,10 +92,10 @@ func (m *Manager) activate(ctx context.Context, next *record, prev generations.G
 		}
 		return fmt.Errorf("%w: %s: generation %d failed (%v); rolled back to generation %d, which is active", ErrActivate, name, n, problem, prev.Number)
 	}
-	if err := m.settle(ctx, next, gens); err != nil {
+	if err := a.settle(ctx, next, gens); err != nil {
 		return err
 	}
-	active, _ := m.recs.current(name)
+	active, _ := a.m.recs.current(name)
 	return fmt.Errorf("%w: %s: generation %d: %v; generation %d is active", ErrActivate, name, n, problem, active.Number)
 }
 
@@ -101,13 +112,13 @@ const DefaultActivationTimeout = 15 * time.Minute
 // failed before the switch too, for waitHealthy: NixOS's switch retries
 // failed units and exits 4 when they fail again, and a container that was
 // degraded for an old reason has not failed its update.
-func (m *Manager) switchSystem(ctx context.Context, name, system string) (before []string, problem error) {
-	before = m.failedUnits(ctx, name)
+func (a *activation) switchSystem(ctx context.Context, name, system string) (before []string, problem error) {
+	before = a.failedUnits(ctx, name)
 	// Once begun, an activation runs to its end: stopping it half-way
 	// (a ^C) would leave the container between two systems.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), DefaultActivationTimeout)
 	defer cancel()
-	status, output, err := m.runCaptured(ctx, name, []string{filepath.Join(system, "bin", "switch-to-configuration"), "switch"})
+	status, output, err := a.runCaptured(ctx, name, []string{filepath.Join(system, "bin", "switch-to-configuration"), "switch"})
 	if err != nil {
 		return before, fmt.Errorf("%w: %v", errNotRun, err)
 	}
@@ -115,12 +126,12 @@ func (m *Manager) switchSystem(ctx context.Context, name, system string) (before
 	case 0:
 		return before, nil
 	case 4:
-		failed := m.failedUnits(ctx, name)
+		failed := a.failedUnits(ctx, name)
 		if fresh := newFailures(failed, before); len(fresh) > 0 {
 			return before, fmt.Errorf("switch-to-configuration exited 4, units failed: %s", strings.Join(fresh, " "))
 		}
 		if len(failed) > 0 {
-			m.printf("%s: units that had failed before the switch fail again: %s\n", name, strings.Join(failed, " "))
+			a.m.printf("%s: units that had failed before the switch fail again: %s\n", name, strings.Join(failed, " "))
 			return before, nil
 		}
 	case 100:
@@ -133,16 +144,16 @@ func (m *Manager) switchSystem(ctx context.Context, name, system string) (before
 // (rec.Active): the profile points at the newest generation holding that
 // system, and the record and LXC config carry its settings. The
 // container's own report of what it runs plays no part.
-func (m *Manager) settle(ctx context.Context, rec *record, gens []generations.Generation) error {
+func (a *activation) settle(ctx context.Context, rec *record, gens []generations.Generation) error {
 	active := rec.Active
 	if active == "" {
-		active, _ = m.recs.currentSystem(rec.Name)
+		active, _ = a.m.recs.currentSystem(rec.Name)
 	}
-	cur, _ := m.recs.current(rec.Name)
+	cur, _ := a.m.recs.current(rec.Name)
 	if cur.Path != active {
 		for i := len(gens) - 1; i >= 0; i-- {
 			if gens[i].Path == active {
-				if err := m.recs.switchProfile(ctx, rec.Name, gens[i].Number); err != nil {
+				if err := a.m.recs.switchProfile(ctx, rec.Name, gens[i].Number); err != nil {
 					return err
 				}
 				break
@@ -152,15 +163,15 @@ func (m *Manager) settle(ctx context.Context, rec *record, gens []generations.Ge
 	// Whatever was recorded for the generation that failed, the record and
 	// the LXC config now describe the one that is active.
 	rec.Settings = generationSettings(active, rec.Settings)
-	if err := m.recs.save(rec); err != nil {
+	if err := a.m.recs.save(rec); err != nil {
 		return err
 	}
-	return m.cfg.writeNetworked(rec, rec.Settings)
+	return a.m.cfg.writeNetworked(rec, rec.Settings)
 }
 
 // runCaptured runs argv in the container, showing its output to the user
 // and returning its last lines too.
-func (m *Manager) runCaptured(ctx context.Context, name string, argv []string) (int, string, error) {
+func (a *activation) runCaptured(ctx context.Context, name string, argv []string) (int, string, error) {
 	r, w, err := os.Pipe()
 	if err != nil {
 		return -1, "", err
@@ -174,14 +185,14 @@ func (m *Manager) runCaptured(ctx context.Context, name string, argv []string) (
 	// The user watches the activation as it runs, but the container writes
 	// it: each line is cleaned and marked as the container's, so it cannot
 	// drive the terminal or pass for a line of nixlxc's own.
-	relay := oneline.NewWriter(m.out, name+"> ")
+	relay := oneline.NewWriter(a.m.out, name+"> ")
 	done := make(chan struct{})
 	go func() {
 		io.Copy(io.MultiWriter(buf, relay), r)
 		relay.Flush()
 		close(done)
 	}()
-	status, err := m.lxc.Run(ctx, name, argv, env(), "/", Stdio{Stdin: devnull, Stdout: w, Stderr: w})
+	status, err := a.m.lxc.Run(ctx, name, argv, env(), "/", Stdio{Stdin: devnull, Stdout: w, Stderr: w})
 	w.Close()
 	// A process the command left running may hold the pipe open: do not
 	// wait for its end of file for long.

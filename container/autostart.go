@@ -9,18 +9,18 @@ import (
 
 // autostartSet is every container whose current generation asks to be
 // started at boot, grouped by order, lowest first.
-func (m *Manager) autostartSet() ([][]autostart.Member, error) {
-	names, err := m.Names()
+func (rs *records) autostartSet() ([][]autostart.Member, error) {
+	names, err := rs.names()
 	if err != nil {
 		return nil, err
 	}
 	var members []autostart.Member
 	for _, name := range names {
-		rec, err := m.recs.usable(name)
+		rec, err := rs.usable(name)
 		if err != nil {
 			continue
 		}
-		if a := m.recs.autostartOf(rec); a.Enable {
+		if a := rs.autostartOf(rec); a.Enable {
 			members = append(members, autostart.Member{Name: name, Order: a.Order, Delay: time.Duration(a.Delay) * time.Second})
 		}
 	}
@@ -36,7 +36,7 @@ func (m *Manager) Autostart(ctx context.Context, starter autostart.Starter, o au
 	if err := m.HostSetup(ctx); err != nil {
 		return autostart.Result{}, err
 	}
-	groups, err := m.autostartSet()
+	groups, err := m.recs.autostartSet()
 	if err != nil {
 		return autostart.Result{}, err
 	}

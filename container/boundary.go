@@ -21,19 +21,28 @@ import (
 // at create and update (before anything is written), and again at every
 // start and switch (a symlink on the way may have changed since).
 
+// guard keeps a container inside its boundary: the host paths its
+// settings mount (bindMounts, extra LXC config) and the mount targets in
+// its root are checked at create, update, switch and every start.
+type guard struct {
+	m *Manager
+}
+
+func (m *Manager) guard() *guard { return &guard{m: m} }
+
 // boundary is what this installation's containers may not mount.
-func (m *Manager) boundary(name string) lxcconf.Boundary {
+func (g *guard) boundary(name string) lxcconf.Boundary {
 	b := lxcconf.Boundary{
 		Protected: []lxcconf.ProtectedDir{
-			{Path: m.paths.stateDir, What: "nixlxc's state directory (every container's files)"},
-			{Path: m.paths.profileDir, What: "the containers' Nix profiles"},
+			{Path: g.m.paths.stateDir, What: "nixlxc's state directory (every container's files)"},
+			{Path: g.m.paths.profileDir, What: "the containers' Nix profiles"},
 			{Path: "/nix/var/nix", What: "Nix's database, profiles and GC roots"},
 			{Path: lxcapi.DefaultPath(), What: "LXC's own containers"},
 			{Path: "/var/lib/nixos-containers", What: "nixos-container's containers"},
 			{Path: "/var/lib/machines", What: "systemd-nspawn's containers"},
 		},
 	}
-	for _, mnt := range m.cfg.ownMounts(name) {
+	for _, mnt := range g.m.cfg.ownMounts(name) {
 		if mnt.FSType == "" || mnt.FSType == "none" {
 			b.Own = append(b.Own, mnt.Target)
 		}
@@ -79,13 +88,13 @@ func hostMounts(s spec.Settings) []hostMount {
 
 // checkSettings checks what a container file asks of the host: every host
 // path its mounts take, and every extra LXC line against liblxc itself.
-func (m *Manager) checkSettings(name string, s spec.Settings) error {
+func (g *guard) checkSettings(name string, s spec.Settings) error {
 	for _, it := range s.Extra() {
-		if err := m.lxc.CheckConfigItem(it.Key, it.Value); err != nil {
+		if err := g.m.lxc.CheckConfigItem(it.Key, it.Value); err != nil {
 			return fmt.Errorf("%w lxcExtraConfig: %s: liblxc refuses it (%v)", ErrInvalid, it, err)
 		}
 	}
-	b := m.boundary(name)
+	b := g.boundary(name)
 	for _, it := range s.Extra() {
 		if e, err := lxcconf.ParseMountEntry(it.Value); err == nil && it.Key == "lxc.mount.entry" {
 			if err := b.CheckTarget(e.Target); err != nil {
@@ -97,7 +106,7 @@ func (m *Manager) checkSettings(name string, s spec.Settings) error {
 	if len(mounts) == 0 {
 		return nil
 	}
-	writable, err := m.writableSources(name)
+	writable, err := g.writableSources(name)
 	if err != nil {
 		return err
 	}
@@ -118,13 +127,13 @@ func (m *Manager) checkSettings(name string, s spec.Settings) error {
 			return fmt.Errorf("%w %s: %v", ErrInvalid, hm.what, err)
 		}
 	}
-	return checkNesting(append(m.ownBinds(name), mounts...))
+	return checkNesting(append(g.ownBinds(name), mounts...))
 }
 
 // ownBinds are nixlxc's own bind mounts, as hostMounts.
-func (m *Manager) ownBinds(name string) []hostMount {
+func (g *guard) ownBinds(name string) []hostMount {
 	var ms []hostMount
-	for _, mnt := range m.cfg.ownMounts(name) {
+	for _, mnt := range g.m.cfg.ownMounts(name) {
 		opts := strings.Split(mnt.Options, ",")
 		if slices.Contains(opts, "bind") {
 			ms = append(ms, hostMount{what: "nixlxc's mount of " + mnt.Source, source: mnt.Source, target: mnt.Target, readOnly: slices.Contains(opts, "ro")})
@@ -239,8 +248,8 @@ func fileKind(mode os.FileMode) string {
 // writableSources are the host paths the other containers of this
 // installation mount read-write, as written and as resolved, each with who
 // writes it.
-func (m *Manager) writableSources(except string) (map[string]string, error) {
-	names, err := m.Names()
+func (g *guard) writableSources(except string) (map[string]string, error) {
+	names, err := g.m.Names()
 	if err != nil {
 		return nil, err
 	}
@@ -249,12 +258,12 @@ func (m *Manager) writableSources(except string) (map[string]string, error) {
 		if name == except {
 			continue
 		}
-		rec, err := m.recs.load(name)
+		rec, err := g.m.recs.load(name)
 		if err != nil {
 			continue
 		}
 		s := rec.Settings
-		if system, err := m.recs.currentSystem(name); err == nil {
+		if system, err := g.m.recs.currentSystem(name); err == nil {
 			s = generationSettings(system, s)
 		}
 		for _, hm := range hostMounts(s) {
@@ -276,9 +285,9 @@ func (m *Manager) writableSources(except string) (map[string]string, error) {
 // file system in view: a container that made /nix a link to /tmp would have
 // its next start create directories in the host's /tmp. A stopped container
 // cannot change its root, so what is checked here is what liblxc finds.
-func (m *Manager) checkTargets(name string, s spec.Settings) error {
+func (g *guard) checkTargets(name string, s spec.Settings) error {
 	var targets []string
-	for _, mnt := range m.cfg.ownMounts(name) {
+	for _, mnt := range g.m.cfg.ownMounts(name) {
 		targets = append(targets, mnt.Target)
 	}
 	for _, b := range s.BindMounts {
@@ -289,7 +298,7 @@ func (m *Manager) checkTargets(name string, s spec.Settings) error {
 			targets = append(targets, e.Target)
 		}
 	}
-	root, err := unix.Open(m.paths.rootfs(name), unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0)
+	root, err := unix.Open(g.m.paths.rootfs(name), unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0)
 	if err != nil {
 		return fmt.Errorf("opening the root of %s: %w", name, err)
 	}
@@ -306,7 +315,7 @@ func (m *Manager) checkTargets(name string, s spec.Settings) error {
 				break // liblxc creates the rest inside what was checked
 			}
 			if err == unix.ELOOP {
-				return fmt.Errorf("%s's /%s is a symlink where a mount goes (/%s): a mount point must be a directory in its own root; remove the link (%s)", name, p, t, filepath.Join(m.paths.rootfs(name), p))
+				return fmt.Errorf("%s's /%s is a symlink where a mount goes (/%s): a mount point must be a directory in its own root; remove the link (%s)", name, p, t, filepath.Join(g.m.paths.rootfs(name), p))
 			}
 			if err != nil {
 				return fmt.Errorf("%s's /%s, where a mount goes: %w", name, p, err)

@@ -60,7 +60,7 @@ func (m *Manager) Create(ctx context.Context, name, file string, o CreateOptions
 			}
 			return fmt.Errorf("%w: the profile %s exists and is not nixlxc's (a nixos-container named %s?)", ErrExists, profDir, name)
 		}
-		if err := m.checkReachable(); err != nil {
+		if err := m.paths.checkReachable(); err != nil {
 			return err
 		}
 		settings, err := m.readSettings(ctx, m.nixFor(&record{NixArgs: m.nixArgs}), name, file)
@@ -189,7 +189,7 @@ func (m *Manager) readSettings(ctx context.Context, nix builder, name, file stri
 	if err != nil {
 		return s, fmt.Errorf("%s: %w", file, err)
 	}
-	if err := m.checkSettings(name, s); err != nil {
+	if err := m.guard().checkSettings(name, s); err != nil {
 		return s, fmt.Errorf("%s: %w", file, err)
 	}
 	if fileName != "" && fileName != name {

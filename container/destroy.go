@@ -37,7 +37,7 @@ func (m *Manager) Destroy(ctx context.Context, name string, force bool) error {
 		case err != nil:
 			return err
 		}
-		if err := m.refuseMounts(name); err != nil {
+		if err := m.recs.refuseMounts(name); err != nil {
 			return fmt.Errorf("destroying %s: %w", name, err)
 		}
 		state, err := m.lxc.State(name)
@@ -47,7 +47,7 @@ func (m *Manager) Destroy(ctx context.Context, name string, force bool) error {
 		if state != lxcapi.Stopped && !force && !rec.Destroying {
 			return fmt.Errorf("%w: %s (stop it first, or destroy --force)", ErrRunning, name)
 		}
-		if err := m.markDestroying(rec); err != nil {
+		if err := m.recs.markDestroying(rec); err != nil {
 			return fmt.Errorf("destroying %s: %w", name, err)
 		}
 		faultpoint.Hit("destroy:marked")
@@ -67,17 +67,17 @@ func (m *Manager) Destroy(ctx context.Context, name string, force bool) error {
 
 // markDestroying records that a destroy has begun. A container that filled
 // the file system leaves no room for the record: its own files go first.
-func (m *Manager) markDestroying(rec *record) error {
+func (rs *records) markDestroying(rec *record) error {
 	if rec.Destroying {
 		return nil
 	}
 	rec.Destroying = true
-	err := m.recs.save(rec)
+	err := rs.save(rec)
 	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
-		if ferr := m.removeFiles(rec.Name); ferr != nil {
+		if ferr := rs.removeFiles(rec.Name); ferr != nil {
 			return ferr
 		}
-		err = m.recs.save(rec)
+		err = rs.save(rec)
 	}
 	return err
 }
@@ -85,9 +85,9 @@ func (m *Manager) markDestroying(rec *record) error {
 // refuseMounts fails when something is mounted inside the container's
 // files or its profile directory: removing them would remove what is
 // mounted there. Nothing nixlxc makes is mounted on the host.
-func (m *Manager) refuseMounts(name string) error {
+func (rs *records) refuseMounts(name string) error {
 	var found []string
-	for _, dir := range []string{m.paths.containerDir(name), filepath.Dir(m.paths.profile(name).Path)} {
+	for _, dir := range []string{rs.paths.containerDir(name), filepath.Dir(rs.paths.profile(name).Path)} {
 		mounts, err := rmtree.MountsBelow(dir)
 		if err != nil {
 			return err
@@ -104,7 +104,7 @@ func (m *Manager) refuseMounts(name string) error {
 // container that filled the disk leaves room for the rest), then its
 // profile, its leases and veths, the record last.
 func (m *Manager) removeLeftovers(name string) error {
-	if err := m.removeFiles(name); err != nil {
+	if err := m.recs.removeFiles(name); err != nil {
 		return err
 	}
 	faultpoint.Hit("destroy:files")
@@ -122,8 +122,8 @@ func (m *Manager) removeLeftovers(name string) error {
 }
 
 // removeFiles removes the container's directory but for its record.
-func (m *Manager) removeFiles(name string) error {
-	dir := m.paths.containerDir(name)
+func (rs *records) removeFiles(name string) error {
+	dir := rs.paths.containerDir(name)
 	entries, err := os.ReadDir(dir)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err

@@ -39,7 +39,8 @@ type Finding struct {
 // fixes what it can; a second repair finds nothing. Containers a command
 // is working on right now are left alone.
 func (m *Manager) Doctor(ctx context.Context, repair bool) ([]Finding, error) {
-	found := diagnose.Classify(m.survey(ctx))
+	d := &doctor{m: m}
+	found := diagnose.Classify(d.survey(ctx))
 	out := make([]Finding, 0, len(found))
 	// What a repair prints (a destroy it finishes, say) belongs to its
 	// finding, not to doctor's own output.
@@ -50,7 +51,7 @@ func (m *Manager) Doctor(ctx context.Context, repair bool) ([]Finding, error) {
 		if repair && f.Repair != diagnose.NoRepair {
 			var said strings.Builder
 			m.out = &said
-			if err := m.repair(ctx, f); err != nil {
+			if err := d.repair(ctx, f); err != nil {
 				r.Err = oneline.Clean(err.Error())
 			} else {
 				r.Repaired = true
@@ -62,20 +63,26 @@ func (m *Manager) Doctor(ctx context.Context, repair bool) ([]Finding, error) {
 	return out, nil
 }
 
+// doctor gathers what package diagnose looks at and runs the repairs it
+// asks for, through the Manager's own operations.
+type doctor struct {
+	m *Manager
+}
+
 // survey gathers what doctor looks at. A check that cannot run is listed
 // as such: doctor never reports a clean bill it did not check.
-func (m *Manager) survey(ctx context.Context) diagnose.Listing {
+func (d *doctor) survey(ctx context.Context) diagnose.Listing {
 	var l diagnose.Listing
 	unchecked := func(check string, err error) {
 		l.Unchecked = append(l.Unchecked, diagnose.Unchecked{Check: check, Err: oneline.Clean(err.Error())})
 	}
-	entries, err := os.ReadDir(m.paths.lxcPath())
+	entries, err := os.ReadDir(d.m.paths.lxcPath())
 	if err != nil {
-		unchecked("the containers in "+m.paths.lxcPath(), err)
+		unchecked("the containers in "+d.m.paths.lxcPath(), err)
 	}
-	active := m.lxc.Active()
+	active := d.m.lxc.Active()
 	var leases []ipam.Lease
-	db, err := m.net.db()
+	db, err := d.m.net.db()
 	if err == nil {
 		leases, err = db.All(ctx)
 	}
@@ -105,19 +112,19 @@ func (m *Manager) survey(ctx context.Context) diagnose.Listing {
 			continue
 		}
 		names = append(names, name)
-		l.Containers = append(l.Containers, m.surveyContainer(name, active[name], l.Holders))
+		l.Containers = append(l.Containers, d.surveyContainer(name, active[name], l.Holders))
 	}
-	l.Profiles = m.surveyProfiles(unchecked)
-	if veths, err := m.net.host.StaleVeths(bridges.HostonlyVethPrefix, bridges.BridgeVethPrefix, bridges.InternetVethPrefix); err != nil {
+	l.Profiles = d.surveyProfiles(unchecked)
+	if veths, err := d.m.net.host.StaleVeths(bridges.HostonlyVethPrefix, bridges.BridgeVethPrefix, bridges.InternetVethPrefix); err != nil {
 		unchecked("host veths", err)
 	} else {
 		l.StaleVeths = veths
 	}
-	l.Builds = m.surveyBuilds()
-	l.GCRoots = m.surveyGCRoots()
-	l.Locks = m.surveyLocks()
-	l.Host = diagnose.Host{Recorded: m.net.host.Recorded(), Present: m.net.host.Present(), Complete: 3}
-	if ports, err := m.net.host.PortsInUse(); err != nil {
+	l.Builds = d.surveyBuilds()
+	l.GCRoots = d.surveyGCRoots()
+	l.Locks = d.surveyLocks()
+	l.Host = diagnose.Host{Recorded: d.m.net.host.Recorded(), Present: d.m.net.host.Present(), Complete: 3}
+	if ports, err := d.m.net.host.PortsInUse(); err != nil {
 		unchecked("the bridges' ports", err)
 	} else {
 		l.Host.InUse = len(ports) > 0
@@ -132,9 +139,9 @@ func (m *Manager) survey(ctx context.Context) diagnose.Listing {
 	return l
 }
 
-func (m *Manager) surveyContainer(name string, running bool, holders map[string][]string) diagnose.Container {
-	c := diagnose.Container{Name: name, Running: running, Busy: lock.Held(m.paths.lockPath(name))}
-	rec, err := m.recs.load(name)
+func (d *doctor) surveyContainer(name string, running bool, holders map[string][]string) diagnose.Container {
+	c := diagnose.Container{Name: name, Running: running, Busy: lock.Held(d.m.paths.lockPath(name))}
+	rec, err := d.m.recs.load(name)
 	switch {
 	case errors.Is(err, ErrCorrupt):
 		c.Record = diagnose.RecordCorrupt
@@ -156,16 +163,16 @@ func (m *Manager) surveyContainer(name string, running bool, holders map[string]
 			}
 		}
 	}
-	if cur, err := m.recs.currentSystem(name); err == nil {
+	if cur, err := d.m.recs.currentSystem(name); err == nil {
 		c.Current = cur
 	}
-	gens, _ := m.paths.profile(name).List()
+	gens, _ := d.m.paths.profile(name).List()
 	for _, g := range gens {
 		c.Generations = append(c.Generations, diagnose.Generation{Number: g.Number, Path: g.Path})
 	}
 	if running {
 		// The container's own word: compared, never followed.
-		if r, err := readReport(filepath.Join(m.paths.runDir(name), "current")); err == nil {
+		if r, err := readReport(filepath.Join(d.m.paths.runDir(name), "current")); err == nil {
 			c.Reported = oneline.Clean(truncate(r, 200))
 		}
 	}
@@ -179,10 +186,10 @@ func truncate(s string, n int) string {
 	return s[:n] + "..."
 }
 
-func (m *Manager) surveyProfiles(unchecked func(string, error)) []diagnose.Profile {
-	entries, err := os.ReadDir(m.paths.profileDir)
+func (d *doctor) surveyProfiles(unchecked func(string, error)) []diagnose.Profile {
+	entries, err := os.ReadDir(d.m.paths.profileDir)
 	if err != nil {
-		unchecked("the profiles in "+m.paths.profileDir, err)
+		unchecked("the profiles in "+d.m.paths.profileDir, err)
 		return nil
 	}
 	var out []diagnose.Profile
@@ -191,19 +198,19 @@ func (m *Manager) surveyProfiles(unchecked func(string, error)) []diagnose.Profi
 		if spec.CheckName(name) != nil {
 			continue
 		}
-		if _, err := os.Lstat(m.paths.containerDir(name)); err == nil {
+		if _, err := os.Lstat(d.m.paths.containerDir(name)); err == nil {
 			continue // removed with its container's directory
 		}
-		owner, _ := m.recs.profileOwner(name)
-		out = append(out, diagnose.Profile{Name: name, Owner: diagnose.Owner(owner), Busy: lock.Held(m.paths.lockPath(name))})
+		owner, _ := d.m.recs.profileOwner(name)
+		out = append(out, diagnose.Profile{Name: name, Owner: diagnose.Owner(owner), Busy: lock.Held(d.m.paths.lockPath(name))})
 	}
 	return out
 }
 
 // surveyBuilds lists build result links (build-NAME-PID) and whether
 // their nixlxc still runs.
-func (m *Manager) surveyBuilds() []diagnose.Build {
-	entries, _ := os.ReadDir(m.paths.tmpDir())
+func (d *doctor) surveyBuilds() []diagnose.Build {
+	entries, _ := os.ReadDir(d.m.paths.tmpDir())
 	var out []diagnose.Build
 	for _, e := range entries {
 		f := strings.Split(e.Name(), "-")
@@ -212,23 +219,23 @@ func (m *Manager) surveyBuilds() []diagnose.Build {
 		}
 		pid, err := strconv.Atoi(f[len(f)-1])
 		alive := err == nil && unix.Kill(pid, 0) == nil
-		out = append(out, diagnose.Build{Path: filepath.Join(m.paths.tmpDir(), e.Name()), Alive: alive})
+		out = append(out, diagnose.Build{Path: filepath.Join(d.m.paths.tmpDir(), e.Name()), Alive: alive})
 	}
 	return out
 }
 
 // surveyGCRoots lists the GC roots that point into nixlxc's profiles or
 // build results.
-func (m *Manager) surveyGCRoots() []diagnose.GCRoot {
-	entries, _ := os.ReadDir(m.paths.gcRootDir)
+func (d *doctor) surveyGCRoots() []diagnose.GCRoot {
+	entries, _ := os.ReadDir(d.m.paths.gcRootDir)
 	var out []diagnose.GCRoot
 	for _, e := range entries {
-		root := filepath.Join(m.paths.gcRootDir, e.Name())
+		root := filepath.Join(d.m.paths.gcRootDir, e.Name())
 		target, err := os.Readlink(root)
 		if err != nil {
 			continue
 		}
-		if !strings.HasPrefix(target, m.paths.profileDir+"/") && !strings.HasPrefix(target, m.paths.tmpDir()+"/") {
+		if !strings.HasPrefix(target, d.m.paths.profileDir+"/") && !strings.HasPrefix(target, d.m.paths.tmpDir()+"/") {
 			continue
 		}
 		_, err = os.Lstat(target)
@@ -237,12 +244,12 @@ func (m *Manager) surveyGCRoots() []diagnose.GCRoot {
 	return out
 }
 
-func (m *Manager) surveyLocks() []string {
-	entries, _ := os.ReadDir(m.paths.locksDir())
+func (d *doctor) surveyLocks() []string {
+	entries, _ := os.ReadDir(d.m.paths.locksDir())
 	var out []string
 	for _, e := range entries {
 		name, ok := strings.CutSuffix(e.Name(), ".lock")
-		if ok && spec.CheckName(name) == nil && !lock.Held(m.paths.lockPath(name)) {
+		if ok && spec.CheckName(name) == nil && !lock.Held(d.m.paths.lockPath(name)) {
 			out = append(out, name)
 		}
 	}
@@ -252,87 +259,87 @@ func (m *Manager) surveyLocks() []string {
 
 // repair runs the repair of one finding. Repairs that change a container
 // hold its lock, and leave it alone when a command holds it now.
-func (m *Manager) repair(ctx context.Context, f diagnose.Finding) error {
+func (d *doctor) repair(ctx context.Context, f diagnose.Finding) error {
 	name := f.Subject
 	switch f.Repair {
 	case diagnose.ResetLeaseDB:
-		return m.net.resetLeaseDB()
+		return d.m.net.resetLeaseDB()
 	case diagnose.RebuildRecord:
-		return m.recs.withIdle(name, func() error { return m.rebuildRecord(name) })
+		return d.m.recs.withIdle(name, func() error { return d.rebuildRecord(name) })
 	case diagnose.FinishDestroy:
-		return m.Destroy(ctx, name, true)
+		return d.m.Destroy(ctx, name, true)
 	case diagnose.RemoveContainerDir:
-		return m.recs.withIdle(name, func() error {
-			if m.recs.exists(name) {
+		return d.m.recs.withIdle(name, func() error {
+			if d.m.recs.exists(name) {
 				return nil
 			}
-			if err := m.refuseMounts(name); err != nil {
+			if err := d.m.recs.refuseMounts(name); err != nil {
 				return err
 			}
-			m.lxc.Kill(name)
-			return m.removeLeftovers(name)
+			d.m.lxc.Kill(name)
+			return d.m.removeLeftovers(name)
 		})
 	case diagnose.RemoveProfile:
-		return m.recs.withIdle(name, func() error {
-			if m.recs.exists(name) || !m.recs.ownsProfile(name) {
+		return d.m.recs.withIdle(name, func() error {
+			if d.m.recs.exists(name) || !d.m.recs.ownsProfile(name) {
 				return nil
 			}
-			return m.paths.profile(name).RemoveAll()
+			return d.m.paths.profile(name).RemoveAll()
 		})
 	case diagnose.PointProfile:
-		return m.recs.withIdle(name, func() error {
-			rec, err := m.recs.load(name)
+		return d.m.recs.withIdle(name, func() error {
+			rec, err := d.m.recs.load(name)
 			if err != nil {
 				return err
 			}
-			if err := m.recs.switchProfile(ctx, name, f.Generation); err != nil {
+			if err := d.m.recs.switchProfile(ctx, name, f.Generation); err != nil {
 				return err
 			}
-			gens, err := m.paths.profile(name).List()
+			gens, err := d.m.paths.profile(name).List()
 			if err != nil {
 				return err
 			}
-			return m.settle(ctx, rec, gens)
+			return d.m.act().settle(ctx, rec, gens)
 		})
 	case diagnose.ReleaseLeases:
-		return m.recs.withIdle(name, func() error {
-			if m.recs.exists(name) {
+		return d.m.recs.withIdle(name, func() error {
+			if d.m.recs.exists(name) {
 				return nil
 			}
-			return m.net.release(name)
+			return d.m.net.release(name)
 		})
 	case diagnose.ReleaseSharedRange:
-		db, err := m.net.db()
+		db, err := d.m.net.db()
 		if err != nil {
 			return err
 		}
 		return db.Update(ctx, releaseSharedIfUnused)
 	case diagnose.LeaseAgain:
-		return m.recs.withIdle(name, func() error {
-			rec, err := m.recs.usable(name)
+		return d.m.recs.withIdle(name, func() error {
+			rec, err := d.m.recs.usable(name)
 			if err != nil {
 				return err
 			}
-			return m.net.leaseAgain(rec)
+			return d.m.net.leaseAgain(rec)
 		})
 	case diagnose.DeleteVeth:
-		return m.net.host.DeleteLink(name)
+		return d.m.net.host.DeleteLink(name)
 	case diagnose.RemoveBuild:
-		os.Remove(filepath.Join(m.paths.gcRootDir, generations.GCRootName(name)))
+		os.Remove(filepath.Join(d.m.paths.gcRootDir, generations.GCRootName(name)))
 		return os.Remove(name)
 	case diagnose.RemoveGCRoot:
 		return os.Remove(name)
 	case diagnose.RemoveLock:
-		return m.recs.withIdle(name, func() error { return nil })
+		return d.m.recs.withIdle(name, func() error { return nil })
 	case diagnose.SetUpHost:
-		c, err := m.net.hostConfig()
+		c, err := d.m.net.hostConfig()
 		if err != nil {
 			return err
 		}
-		_, err = m.net.host.Setup(ctx, c)
+		_, err = d.m.net.host.Setup(ctx, c)
 		return err
 	case diagnose.TearDownHost:
-		return m.net.host.Teardown(ctx)
+		return d.m.net.host.Teardown(ctx)
 	case diagnose.RemoveCgroup:
 		return cgroups.Remove(name)
 	}

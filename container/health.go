@@ -92,14 +92,14 @@ type systemHealth struct {
 // health asks the container's systemd for its state and its failed units.
 // An error means it could not ask (the container is not running); a
 // container that does not answer gives an empty state.
-func (m *Manager) health(ctx context.Context, name string) (systemHealth, error) {
+func (a *activation) health(ctx context.Context, name string) (systemHealth, error) {
 	var h systemHealth
-	_, out, err := m.runQuiet(ctx, name, []string{"systemctl", "is-system-running"})
+	_, out, err := a.runQuiet(ctx, name, []string{"systemctl", "is-system-running"})
 	if err != nil {
 		return h, err
 	}
 	h.State = parseSystemState(out)
-	_, out, err = m.runQuiet(ctx, name, []string{"systemctl", "list-units", "--failed", "--plain", "--no-legend", "--no-pager", "--full"})
+	_, out, err = a.runQuiet(ctx, name, []string{"systemctl", "list-units", "--failed", "--plain", "--no-legend", "--no-pager", "--full"})
 	if err != nil {
 		return h, err
 	}
@@ -109,8 +109,8 @@ func (m *Manager) health(ctx context.Context, name string) (systemHealth, error)
 
 // failedUnits are the units that are failed in the container now (none if
 // its systemd does not say).
-func (m *Manager) failedUnits(ctx context.Context, name string) []string {
-	h, err := m.health(ctx, name)
+func (a *activation) failedUnits(ctx context.Context, name string) []string {
+	h, err := a.health(ctx, name)
 	if err != nil {
 		return nil
 	}
@@ -122,7 +122,7 @@ func (m *Manager) failedUnits(ctx context.Context, name string) []string {
 // the switch (before). A unit that fails anew is a failure at once; a
 // system that says nothing, or is still starting, is not healthy when the
 // timeout passes.
-func (m *Manager) waitHealthy(ctx context.Context, name string, before []string, timeout time.Duration) error {
+func (a *activation) waitHealthy(ctx context.Context, name string, before []string, timeout time.Duration) error {
 	if timeout <= 0 {
 		timeout = DefaultHealthTimeout
 	}
@@ -130,7 +130,7 @@ func (m *Manager) waitHealthy(ctx context.Context, name string, before []string,
 	var healthySince time.Time
 	last := "no answer"
 	for {
-		h, err := m.health(ctx, name)
+		h, err := a.health(ctx, name)
 		if err != nil {
 			return err
 		}
@@ -163,7 +163,7 @@ func (m *Manager) waitHealthy(ctx context.Context, name string, before []string,
 // runQuiet runs argv in the container and returns its exit status and the
 // first maxHealthOutput bytes of its standard output; its standard error
 // is dropped. It gives up after healthQueryTimeout.
-func (m *Manager) runQuiet(ctx context.Context, name string, argv []string) (int, string, error) {
+func (a *activation) runQuiet(ctx context.Context, name string, argv []string) (int, string, error) {
 	ctx, cancel := context.WithTimeout(ctx, healthQueryTimeout)
 	defer cancel()
 	r, w, err := os.Pipe()
@@ -186,7 +186,7 @@ func (m *Manager) runQuiet(ctx context.Context, name string, argv []string) (int
 		io.Copy(io.Discard, r)
 		close(done)
 	}()
-	status, err := m.lxc.Run(ctx, name, argv, env(), "/", Stdio{Stdin: devnull, Stdout: w, Stderr: devnull})
+	status, err := a.m.lxc.Run(ctx, name, argv, env(), "/", Stdio{Stdin: devnull, Stdout: w, Stderr: devnull})
 	w.Close()
 	// A process the command left running may hold the pipe open.
 	select {

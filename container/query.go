@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"os"
-	"sort"
 
 	"github.com/nixlxc/nixlxc/generations"
 	"github.com/nixlxc/nixlxc/lxcapi"
@@ -42,20 +40,7 @@ type Info struct {
 }
 
 // Names returns every container's name, sorted.
-func (m *Manager) Names() ([]string, error) {
-	entries, err := os.ReadDir(m.paths.lxcPath())
-	if err != nil {
-		return nil, err
-	}
-	var names []string
-	for _, e := range entries {
-		if e.IsDir() && spec.CheckName(e.Name()) == nil && m.recs.exists(e.Name()) {
-			names = append(names, e.Name())
-		}
-	}
-	sort.Strings(names)
-	return names, nil
-}
+func (m *Manager) Names() ([]string, error) { return m.recs.names() }
 
 // List describes every container.
 func (m *Manager) List(ctx context.Context) ([]Info, error) {

@@ -26,10 +26,10 @@ func unreachable(path string) (dir string, mode os.FileMode) {
 
 // checkReachable says what to change when the container's root cannot
 // reach its files.
-func (m *Manager) checkReachable() error {
+func (l layout) checkReachable() error {
 	for _, p := range []struct{ what, path string }{
-		{"state directory", m.paths.lxcPath()},
-		{"profile directory", m.paths.profileDir},
+		{"state directory", l.lxcPath()},
+		{"profile directory", l.profileDir},
 	} {
 		if dir, mode := unreachable(p.path); dir != "" {
 			return fmt.Errorf("%w: containers' root cannot reach the %s %s: %s is mode %04o (chmod o+x %s)", ErrInvalid, p.what, p.path, dir, mode, dir)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"sync"
 
 	"github.com/nixlxc/nixlxc/atomicfile"
@@ -272,4 +273,20 @@ func (rs *records) switchProfile(ctx context.Context, name string, n int) error 
 	defer l.Release()
 	_, err = prof.Switch(n)
 	return err
+}
+
+// names are the containers, sorted.
+func (rs *records) names() ([]string, error) {
+	entries, err := os.ReadDir(rs.paths.lxcPath())
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, e := range entries {
+		if e.IsDir() && spec.CheckName(e.Name()) == nil && rs.exists(e.Name()) {
+			names = append(names, e.Name())
+		}
+	}
+	sort.Strings(names)
+	return names, nil
 }

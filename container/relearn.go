@@ -22,11 +22,11 @@ import (
 // rebuildRecord writes a new record for a container whose record is
 // unreadable: its id range from the LXC config, its settings from its
 // current generation, the rest unknown (update then needs a file).
-func (m *Manager) rebuildRecord(name string) error {
-	if _, err := m.recs.load(name); !errors.Is(err, ErrCorrupt) {
+func (d *doctor) rebuildRecord(name string) error {
+	if _, err := d.m.recs.load(name); !errors.Is(err, ErrCorrupt) {
 		return err // readable again
 	}
-	text, err := os.ReadFile(m.paths.configPath(name))
+	text, err := os.ReadFile(d.m.paths.configPath(name))
 	if err != nil {
 		return fmt.Errorf("its LXC config, from which it would be rebuilt: %w", err)
 	}
@@ -36,26 +36,26 @@ func (m *Manager) rebuildRecord(name string) error {
 	}
 	base, ok := idMapBase(items)
 	if !ok {
-		return fmt.Errorf("its LXC config %s names no id map", m.paths.configPath(name))
+		return fmt.Errorf("its LXC config %s names no id map", d.m.paths.configPath(name))
 	}
 	rec := &record{Name: name, IDMapBase: base}
-	if st, err := os.Stat(m.paths.containerDir(name)); err == nil {
+	if st, err := os.Stat(d.m.paths.containerDir(name)); err == nil {
 		rec.Created = st.ModTime().UTC()
 	} else {
 		rec.Created = time.Now().UTC()
 	}
-	if d, err := m.net.db(); err == nil {
+	if d, err := d.m.net.db(); err == nil {
 		if leases, err := d.Leases(context.Background(), name); err == nil {
 			for _, l := range leases {
 				rec.SharedIDMap = rec.SharedIDMap || (l.Purpose == purposeIDMap && l.Pool == sharedPool)
 			}
 		}
 	}
-	if system, err := m.recs.currentSystem(name); err == nil {
+	if system, err := d.m.recs.currentSystem(name); err == nil {
 		rec.Settings = generationSettings(system, spec.Settings{})
 	}
-	m.printf("%s: its record is rebuilt from its LXC config and profile; its config file is not known: give it to the next update\n", name)
-	return m.recs.save(rec)
+	d.m.printf("%s: its record is rebuilt from its LXC config and profile; its config file is not known: give it to the next update\n", name)
+	return d.m.recs.save(rec)
 }
 
 // idMapBase is the host uid the config maps container root to.

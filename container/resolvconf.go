@@ -178,13 +178,13 @@ func writeContainerResolvConf(rootfs string, uid, gid int, content []byte) error
 // passNameservers gives a NAT container the host's name servers. A failure
 // (the container made its /etc/resolv.conf a directory) is said, and the
 // start goes on: only the container's own name resolution suffers.
-func (m *Manager) passNameservers(rec *record) {
+func (l *launcher) passNameservers(rec *record) {
 	rc := hostResolvConf()
 	if len(rc.Nameservers) == 0 {
 		return
 	}
 	id := int(rec.IDMapBase)
-	if err := writeContainerResolvConf(m.paths.rootfs(rec.Name), id, id, rc.render()); err != nil {
-		m.printf("%s: warning: the host's name servers could not be written to its /etc/resolv.conf: %v\n", rec.Name, err)
+	if err := writeContainerResolvConf(l.m.paths.rootfs(rec.Name), id, id, rc.render()); err != nil {
+		l.m.printf("%s: warning: the host's name servers could not be written to its /etc/resolv.conf: %v\n", rec.Name, err)
 	}
 }

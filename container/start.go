@@ -56,20 +56,29 @@ func (m *Manager) Start(ctx context.Context, name string, o StartOptions) error 
 		default:
 			return fmt.Errorf("%w: %s is %s; it can be started only when STOPPED", ErrRunning, name, state)
 		}
-		if err := m.launch(ctx, rec, h); err != nil {
+		if err := m.launcher().launch(ctx, rec, h); err != nil {
 			return err
 		}
 		if o.NoWait {
 			return nil
 		}
-		return m.waitBooted(ctx, name, o.Timeout)
+		return m.launcher().waitBooted(ctx, name, o.Timeout)
 	})
 }
 
+// launcher starts a stopped container: the checks and files a start
+// needs (its LXC config rendered only when something it comes from
+// changed), liblxc's start, and the wait for its system to boot.
+type launcher struct {
+	m *Manager
+}
+
+func (m *Manager) launcher() *launcher { return &launcher{m: m} }
+
 // launch starts a stopped container and returns when LXC runs it.
-func (m *Manager) launch(ctx context.Context, rec *record, h lxcHandle) error {
+func (l *launcher) launch(ctx context.Context, rec *record, h lxcHandle) error {
 	name := rec.Name
-	system, err := m.recs.currentSystem(name)
+	system, err := l.m.recs.currentSystem(name)
 	if err != nil {
 		return err
 	}
@@ -81,75 +90,75 @@ func (m *Manager) launch(ctx context.Context, rec *record, h lxcHandle) error {
 	if err != nil {
 		return err
 	}
-	if err := m.checkSettings(name, settings); err != nil {
+	if err := l.m.guard().checkSettings(name, settings); err != nil {
 		return fmt.Errorf("starting %s: %w", name, err)
 	}
-	if err := m.checkTargets(name, settings); err != nil {
+	if err := l.m.guard().checkTargets(name, settings); err != nil {
 		return fmt.Errorf("starting %s: %w", name, err)
 	}
-	if err := clearDir(m.paths.runDir(name)); err != nil {
+	if err := clearDir(l.m.paths.runDir(name)); err != nil {
 		return err
 	}
 	if settings.Network.EnableNat {
-		m.passNameservers(rec)
+		l.passNameservers(rec)
 	}
 	// The config is rendered again when anything it comes from changed
 	// since it was written: the settings, the host's network settings or
 	// cgroup layout, the leases, nixlxc itself. Usually nothing did: then a
 	// start reads no database and asks the kernel one thing before LXC
 	// does: whether nixlxc's nftables tables are still there.
-	key := m.cfg.renderKey(rec, settings)
-	if key != "" && key == m.recs.storedRenderKey(name) && !m.net.rulesGone(settings) {
-		t = m.trace("config", t)
-		err := h.Start(m.paths.logPath(name))
-		t = m.trace("liblxc-start", t)
+	key := l.m.cfg.renderKey(rec, settings)
+	if key != "" && key == l.m.recs.storedRenderKey(name) && !l.m.net.rulesGone(settings) {
+		t = l.m.trace("config", t)
+		err := h.Start(l.m.paths.logPath(name))
+		t = l.m.trace("liblxc-start", t)
 		if err == nil {
-			return m.booting(rec, system)
+			return l.booting(rec, system)
 		}
 		// LXC fails when the host's network is gone (after a reboot or a
 		// teardown) or a killed container left its veths: set the host
 		// side up, clean up, and try once more.
-		m.trace("fast start failed: "+oneline.Clean(err.Error()), t)
+		l.m.trace("fast start failed: "+oneline.Clean(err.Error()), t)
 	}
-	nets, err := m.net.prepare(ctx, rec, settings)
+	nets, err := l.m.net.prepare(ctx, rec, settings)
 	if err != nil {
 		return err
 	}
-	t = m.trace("network", t)
-	if err := m.cfg.write(m.cfg.lxcConfig(rec, settings, nets)); err != nil {
+	t = l.m.trace("network", t)
+	if err := l.m.cfg.write(l.m.cfg.lxcConfig(rec, settings, nets)); err != nil {
 		return err
 	}
-	m.recs.storeRenderKey(name, key)
-	t = m.trace("config", t)
-	if err := h.Start(m.paths.logPath(name)); err != nil {
-		m.removeMonitorCgroups(name)
-		if rerr := m.checkReachable(); rerr != nil {
+	l.m.recs.storeRenderKey(name, key)
+	t = l.m.trace("config", t)
+	if err := h.Start(l.m.paths.logPath(name)); err != nil {
+		removeMonitorCgroups(name)
+		if rerr := l.m.paths.checkReachable(); rerr != nil {
 			return fmt.Errorf("starting %s: %w", name, rerr)
 		}
 		return fmt.Errorf("starting %s: %w", name, err)
 	}
-	m.trace("liblxc-start", t)
-	return m.booting(rec, system)
+	l.m.trace("liblxc-start", t)
+	return l.booting(rec, system)
 }
 
 // booting records that the container boots system: the host's own account
 // of what runs in it (usually unchanged since the last start: no write).
-func (m *Manager) booting(rec *record, system string) error {
+func (l *launcher) booting(rec *record, system string) error {
 	if rec.Active == system {
 		return nil
 	}
 	rec.Active = system
-	return m.recs.save(rec)
+	return l.m.recs.save(rec)
 }
 
 // waitBooted polls the directory the container reports through until its
 // system says boot is done, the container stops, or timeout passes.
-func (m *Manager) waitBooted(ctx context.Context, name string, timeout time.Duration) error {
+func (l *launcher) waitBooted(ctx context.Context, name string, timeout time.Duration) error {
 	if timeout <= 0 {
 		timeout = DefaultBootTimeout
 	}
 	deadline := time.Now().Add(timeout)
-	booted := filepath.Join(m.paths.runDir(name), "booted")
+	booted := filepath.Join(l.m.paths.runDir(name), "booted")
 	for i := 0; ; i++ {
 		if _, err := readReport(booted); err == nil {
 			return nil
@@ -157,12 +166,12 @@ func (m *Manager) waitBooted(ctx context.Context, name string, timeout time.Dura
 		// Checking LXC's state costs a socket round trip; the file check is
 		// a stat. Look at the state every 10th poll.
 		if i%10 == 9 {
-			if state, err := m.lxc.State(name); err == nil && state == lxcapi.Stopped {
-				return fmt.Errorf("starting %s: the container stopped while booting (%s)", name, m.consoleTail(name))
+			if state, err := l.m.lxc.State(name); err == nil && state == lxcapi.Stopped {
+				return fmt.Errorf("starting %s: the container stopped while booting (%s)", name, l.m.paths.consoleTail(name))
 			}
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("starting %s: its system did not report booted within %s; it is still running (see %s)", name, timeout, m.paths.consolePath(name))
+			return fmt.Errorf("starting %s: its system did not report booted within %s; it is still running (see %s)", name, timeout, l.m.paths.consolePath(name))
 		}
 		select {
 		case <-ctx.Done():
@@ -173,8 +182,8 @@ func (m *Manager) waitBooted(ctx context.Context, name string, timeout time.Dura
 }
 
 // consoleTail is the last line the container's console printed.
-func (m *Manager) consoleTail(name string) string {
-	f, err := os.Open(m.paths.consolePath(name))
+func (l layout) consoleTail(name string) string {
+	f, err := os.Open(l.consolePath(name))
 	if err != nil {
 		return "no console output"
 	}
@@ -266,7 +275,7 @@ func clearDir(dir string) error {
 // removeMonitorCgroups removes the monitor cgroups liblxc leaves after a
 // failed start, once its monitor, which may still be exiting, has left
 // them (at most a second).
-func (m *Manager) removeMonitorCgroups(name string) {
+func removeMonitorCgroups(name string) {
 	deadline := time.Now().Add(time.Second)
 	for {
 		left := cgroups.Monitors([]string{name})

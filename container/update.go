@@ -55,7 +55,7 @@ func (m *Manager) Update(ctx context.Context, name, file string, o UpdateOptions
 			return err
 		}
 
-		if err := m.checkNetworkChange(name, rec.Settings, settings); err != nil {
+		if err := m.act().checkNetworkChange(name, rec.Settings, settings); err != nil {
 			return err
 		}
 		r := revert.New()
@@ -85,7 +85,7 @@ func (m *Manager) Update(ctx context.Context, name, file string, o UpdateOptions
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("updating %s: %w", name, err)
 		}
-		if gen.Number == prev.Number && m.activeSystem(rec) == gen.Path {
+		if gen.Number == prev.Number && m.act().activeSystem(rec) == gen.Path {
 			r.Success()
 			m.printf("%s: the system is unchanged; generation %d stays current\n", name, gen.Number)
 			return m.recs.save(&next)
@@ -94,7 +94,7 @@ func (m *Manager) Update(ctx context.Context, name, file string, o UpdateOptions
 			m.printf("%s: built generation %d\n", name, gen.Number)
 		}
 		r.Success()
-		return m.activate(ctx, &next, prev, gen.Number, o)
+		return m.act().activate(ctx, &next, prev, gen.Number, o)
 	})
 }
 
@@ -134,16 +134,16 @@ func (m *Manager) switchChosen(ctx context.Context, name string, choose func([]g
 		if err != nil {
 			return err
 		}
-		return m.switchTo(ctx, rec, n)
+		return m.act().switchTo(ctx, rec, n)
 	})
 }
 
 // switchTo makes generation n current: its recorded settings apply again,
 // and a running container activates its system in place.
-func (m *Manager) switchTo(ctx context.Context, rec *record, n int) error {
+func (a *activation) switchTo(ctx context.Context, rec *record, n int) error {
 	// A profile whose current link is lost can still be pointed at n.
-	prev, _ := m.recs.current(rec.Name)
-	gens, err := m.paths.profile(rec.Name).List()
+	prev, _ := a.m.recs.current(rec.Name)
+	gens, err := a.m.paths.profile(rec.Name).List()
 	if err != nil {
 		return err
 	}
@@ -153,37 +153,37 @@ func (m *Manager) switchTo(ctx context.Context, rec *record, n int) error {
 	}
 	// The profile may have been moved behind nixlxc's back (nix-env
 	// --rollback): what counts is whether the running system is n's.
-	if prev.Number == n && m.activeSystem(rec) == target.Path {
-		m.printf("%s: generation %d is already current\n", rec.Name, n)
+	if prev.Number == n && a.activeSystem(rec) == target.Path {
+		a.m.printf("%s: generation %d is already current\n", rec.Name, n)
 		return nil
 	}
 	next := *rec
 	if next.Settings, err = systemSettings(target.Path, rec.Settings); err != nil {
 		return err
 	}
-	if err := m.checkSettings(rec.Name, next.Settings); err != nil {
+	if err := a.m.guard().checkSettings(rec.Name, next.Settings); err != nil {
 		return fmt.Errorf("generation %d of %s: %w", n, rec.Name, err)
 	}
-	if err := m.checkNetworkChange(rec.Name, rec.Settings, next.Settings); err != nil {
+	if err := a.checkNetworkChange(rec.Name, rec.Settings, next.Settings); err != nil {
 		return err
 	}
-	if _, _, err := m.net.lease(ctx, &next, next.Settings); err != nil {
+	if _, _, err := a.m.net.lease(ctx, &next, next.Settings); err != nil {
 		return err
 	}
-	if err := m.recs.switchProfile(ctx, rec.Name, n); err != nil {
+	if err := a.m.recs.switchProfile(ctx, rec.Name, n); err != nil {
 		return err
 	}
-	return m.activate(ctx, &next, prev, n, UpdateOptions{})
+	return a.activate(ctx, &next, prev, n, UpdateOptions{})
 }
 
 // checkNetworkChange refuses to change a running container's network
 // settings: its interfaces keep their addresses until it restarts, and
 // freeing them now would let another container take them.
-func (m *Manager) checkNetworkChange(name string, from, to spec.Settings) error {
+func (a *activation) checkNetworkChange(name string, from, to spec.Settings) error {
 	if from.Network == to.Network {
 		return nil
 	}
-	if state, err := m.lxc.State(name); err != nil || state == lxcapi.Stopped {
+	if state, err := a.m.lxc.State(name); err != nil || state == lxcapi.Stopped {
 		return err
 	}
 	return fmt.Errorf("%w: %s: the network settings change (%s to %s), which needs a restart: stop it first", ErrRunning, name, describeNetwork(from.Network), describeNetwork(to.Network))
@@ -208,13 +208,13 @@ func describeNetwork(n spec.Network) string {
 // activeSystem is the system nixlxc last booted or activated in a running
 // container, or the profile's current one when it is stopped. It is the
 // host's record, never what the container says about itself.
-func (m *Manager) activeSystem(rec *record) string {
+func (a *activation) activeSystem(rec *record) string {
 	if rec.Active != "" {
-		if state, err := m.lxc.State(rec.Name); err == nil && state != lxcapi.Stopped {
+		if state, err := a.m.lxc.State(rec.Name); err == nil && state != lxcapi.Stopped {
 			return rec.Active
 		}
 	}
-	p, _ := m.recs.currentSystem(rec.Name)
+	p, _ := a.m.recs.currentSystem(rec.Name)
 	return p
 }
 
@@ -267,7 +267,7 @@ func (m *Manager) DeleteGenerations(ctx context.Context, name string, args []str
 		if err != nil {
 			return err
 		}
-		protect := runningGeneration(gens, m.activeSystem(rec))
+		protect := runningGeneration(gens, m.act().activeSystem(rec))
 		for _, n := range sel.Numbers {
 			if protect > 0 && n == protect {
 				return fmt.Errorf("%w of %s: generation %d is the one running", generations.ErrCurrent, name, n)
