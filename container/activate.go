@@ -45,11 +45,11 @@ func (a *activation) activate(ctx context.Context, next *record, prev generation
 		return err
 	}
 	if state != lxcapi.Running {
-		a.m.printf("%s: generation %d is current; it boots at the next start\n", name, n)
+		a.m.emit(Progress, name, "%s: generation %d is current; it boots at the next start", name, n)
 		return nil
 	}
 	if old := generationSettings(prev.Path, next.Settings); old.Limits != next.Settings.Limits || old.LXCExtraConfig != next.Settings.LXCExtraConfig || !slices.Equal(old.BindMounts, next.Settings.BindMounts) {
-		a.m.printf("%s: the new limits, bind mounts and extra LXC config apply from the next start (LXC applies them when it starts a container)\n", name)
+		a.m.emit(Note, name, "%s: the new limits, bind mounts and extra LXC config apply from the next start (LXC applies them when it starts a container)", name)
 	}
 	gens, err := a.m.paths.profile(name).List()
 	if err != nil {
@@ -60,7 +60,7 @@ func (a *activation) activate(ctx context.Context, next *record, prev generation
 		return err
 	}
 
-	a.m.printf("%s: activating generation %d in place\n", name, n)
+	a.m.emit(Progress, name, "%s: activating generation %d in place", name, n)
 	before, problem := a.switchSystem(ctx, name, target.Path)
 	if !errors.Is(problem, errNotRun) {
 		// The new system's activation ran, whatever it did: from now on
@@ -71,12 +71,12 @@ func (a *activation) activate(ctx context.Context, next *record, prev generation
 		problem = a.waitHealthy(ctx, name, before, o.HealthTimeout)
 	}
 	if problem == nil {
-		a.m.printf("%s: generation %d is active\n", name, n)
+		a.m.emit(Progress, name, "%s: generation %d is active", name, n)
 		return a.m.recs.save(next)
 	}
 
 	if o.AutoRollback {
-		a.m.printf("%s: generation %d failed (%v); rolling back to generation %d\n", name, n, problem, prev.Number)
+		a.m.emit(Warning, name, "%s: generation %d failed (%v); rolling back to generation %d", name, n, problem, prev.Number)
 		if err := a.m.recs.switchProfile(ctx, name, prev.Number); err != nil {
 			return err
 		}
@@ -131,7 +131,7 @@ func (a *activation) switchSystem(ctx context.Context, name, system string) (bef
 			return before, fmt.Errorf("switch-to-configuration exited 4, units failed: %s", strings.Join(fresh, " "))
 		}
 		if len(failed) > 0 {
-			a.m.printf("%s: units that had failed before the switch fail again: %s\n", name, strings.Join(failed, " "))
+			a.m.emit(Note, name, "%s: units that had failed before the switch fail again: %s", name, strings.Join(failed, " "))
 			return before, nil
 		}
 	case 100:
@@ -185,7 +185,7 @@ func (a *activation) runCaptured(ctx context.Context, name string, argv []string
 	// The user watches the activation as it runs, but the container writes
 	// it: each line is cleaned and marked as the container's, so it cannot
 	// drive the terminal or pass for a line of nixlxc's own.
-	relay := oneline.NewWriter(a.m.out, name+"> ")
+	relay := oneline.NewLineWriter(func(line string) { a.m.events(Event{Container: name, Kind: Output, Text: line}) })
 	done := make(chan struct{})
 	go func() {
 		io.Copy(io.MultiWriter(buf, relay), r)

@@ -135,7 +135,7 @@ func (m *Manager) Create(ctx context.Context, name, file string, o CreateOptions
 			return err
 		}
 		r.Success()
-		m.printf("created %s: generation %d, %s\n", name, gen.Number, system)
+		m.emit(Progress, name, "created %s: generation %d, %s", name, gen.Number, system)
 		return nil
 	})
 }
@@ -193,7 +193,7 @@ func (m *Manager) readSettings(ctx context.Context, nix builder, name, file stri
 		return s, fmt.Errorf("%s: %w", file, err)
 	}
 	if fileName != "" && fileName != name {
-		m.printf("note: %s names the container %q; the command line's %q is used\n", filepath.Base(file), fileName, name)
+		m.emit(Note, name, "note: %s names the container %q; the command line's %q is used", filepath.Base(file), fileName, name)
 	}
 	return s, nil
 }
@@ -202,7 +202,7 @@ func (m *Manager) readSettings(ctx context.Context, nix builder, name, file stri
 // result stays a GC root until done is called, which the caller does once
 // the system is a generation (calling it again does nothing).
 func (m *Manager) build(ctx context.Context, rec *record, file string, s spec.Settings, ip string) (system string, done func(), err error) {
-	m.printf("building the system of %s from %s\n", rec.Name, file)
+	m.emit(Progress, rec.Name, "building the system of %s from %s", rec.Name, file)
 	link := filepath.Join(m.paths.tmpDir(), fmt.Sprintf("build-%s-%d", rec.Name, os.Getpid()))
 	// nix-build registers the link as an indirect GC root.
 	done = func() {

@@ -32,7 +32,7 @@ func (m *Manager) Destroy(ctx context.Context, name string, force bool) error {
 		case errors.Is(err, ErrCorrupt):
 			// Its record cannot be read, but it is a container and destroy
 			// needs nothing of the record but the name.
-			m.printf("%s: its record is unreadable; destroying it anyway\n", name)
+			m.emit(Warning, name, "%s: its record is unreadable; destroying it anyway", name)
 			rec = &record{Name: name}
 		case err != nil:
 			return err
@@ -60,7 +60,7 @@ func (m *Manager) Destroy(ctx context.Context, name string, force bool) error {
 		if err := m.removeLeftovers(name); err != nil {
 			return fmt.Errorf("destroying %s: %w", name, err)
 		}
-		m.printf("destroyed %s\n", name)
+		m.emit(Progress, name, "destroyed %s", name)
 		return nil
 	})
 }

@@ -44,19 +44,19 @@ func (m *Manager) Doctor(ctx context.Context, repair bool) ([]Finding, error) {
 	out := make([]Finding, 0, len(found))
 	// What a repair prints (a destroy it finishes, say) belongs to its
 	// finding, not to doctor's own output.
-	userOut := m.out
-	defer func() { m.out = userOut }()
+	callers := m.events
+	defer func() { m.events = callers }()
 	for _, f := range found {
 		r := Finding{Problem: oneline.Clean(f.Problem), Advice: f.Advice}
 		if repair && f.Repair != diagnose.NoRepair {
-			var said strings.Builder
-			m.out = &said
+			var said []string
+			m.events = func(e Event) { said = append(said, e.Text) }
 			if err := d.repair(ctx, f); err != nil {
 				r.Err = oneline.Clean(err.Error())
 			} else {
 				r.Repaired = true
 			}
-			r.Note = oneline.Clean(said.String())
+			r.Note = oneline.Clean(strings.Join(said, "; "))
 		}
 		out = append(out, r)
 	}

@@ -34,8 +34,9 @@ type Options struct {
 	ProfileDir string // one Nix profile directory per container
 	HostConfig string // the host's network settings (JSON)
 	NixArgs    []string
-	// Out receives progress for the user; nil discards it.
-	Out io.Writer
+	// Events hears of every step of a command; nil discards them. It is
+	// called from one goroutine at a time.
+	Events func(Event)
 	// Trace, if set, receives how long each step of a start took
 	// (NIXLXC_TRACE=1 on the command line), for benchmarks and profiling.
 	Trace io.Writer
@@ -52,7 +53,7 @@ type Manager struct {
 	// nixArgs are the command line's Nix arguments (nil: none given).
 	nixArgs []string
 	lxc     runtime
-	out     io.Writer
+	events  func(Event)
 	tracer  io.Writer
 }
 
@@ -74,8 +75,8 @@ func New(o Options) (*Manager, error) {
 		}
 		*d = abs
 	}
-	if o.Out == nil {
-		o.Out = io.Discard
+	if o.Events == nil {
+		o.Events = func(Event) {}
 	}
 	m := &Manager{
 		paths: layout{
@@ -85,12 +86,12 @@ func New(o Options) (*Manager, error) {
 			gcRootDir:  generations.DefaultGCRootDir,
 		},
 		nixArgs: o.NixArgs,
-		out:     o.Out,
+		events:  serialize(o.Events),
 		tracer:  o.Trace,
 	}
 	m.recs = &records{paths: m.paths}
 	m.cfg = &configs{paths: m.paths, recs: m.recs}
-	m.net = &network{paths: m.paths, recs: m.recs, host: netlinkHost{m.paths.hostNet()}, printf: m.printf}
+	m.net = &network{paths: m.paths, recs: m.recs, host: netlinkHost{m.paths.hostNet()}, note: func(format string, args ...any) { m.emit(Note, "", format, args...) }}
 	m.cfg.net = m.net
 	exprs := m.paths.nixExprDir()
 	m.nix = func(args []string) builder { return nixsys.Nix{ExprDir: exprs, Args: args} }
@@ -130,10 +131,6 @@ func (m *Manager) nixFor(rec *record) builder { return m.nix(rec.NixArgs) }
 // notFound is the error for a name that is not a container.
 func notFound(name string) error {
 	return fmt.Errorf("%w: %s", ErrNotFound, name)
-}
-
-func (m *Manager) printf(format string, args ...any) {
-	fmt.Fprintf(m.out, format, args...)
 }
 
 // trace reports the time since t for step, and returns now.

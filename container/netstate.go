@@ -27,8 +27,8 @@ type network struct {
 	mu      sync.Mutex
 	leases  *ipam.DB
 	hostCfg *bridges.HostConfig
-	// printf tells the user what a repair did.
-	printf func(format string, args ...any)
+	// note tells the user what a repair did.
+	note func(format string, args ...any)
 }
 
 // resetLeaseDB sets an unreadable database aside; every container then
@@ -51,7 +51,7 @@ func (nw *network) resetLeaseDB() error {
 	if err != nil {
 		return err
 	}
-	nw.printf("the unreadable database is kept as %s\n", aside)
+	nw.note("the unreadable database is kept as %s", aside)
 	_, err = nw.db()
 	return err
 }

@@ -93,14 +93,14 @@ func (m *Manager) HostSetup(ctx context.Context) error {
 	if c.InternetInterface != "" && !m.net.host.LinkExists(c.InternetInterface) {
 		inet += " (which does not exist now)"
 	}
-	m.printf("host network ready: %s %s, %s %s, NAT out of %s", bridges.Hostonly, bridges.HostonlyHost, bridges.Internet, bridges.InternetHost, inet)
+	text := fmt.Sprintf("host network ready: %s %s, %s %s, NAT out of %s", bridges.Hostonly, bridges.HostonlyHost, bridges.Internet, bridges.InternetHost, inet)
 	if c.IPv6.Enable {
-		m.printf(", IPv6 %s/%d", c.IPv6.Prefix, c.IPv6.PrefixLength)
+		text += fmt.Sprintf(", IPv6 %s/%d", c.IPv6.Prefix, c.IPv6.PrefixLength)
 	}
 	if c.HostonlyIsolated {
-		m.printf(", hostonly ports isolated")
+		text += ", hostonly ports isolated"
 	}
-	m.printf("\n")
+	m.emit(Progress, "", "%s", text)
 	return nil
 }
 
@@ -132,6 +132,6 @@ func (m *Manager) HostTeardown(ctx context.Context, force bool) error {
 	if err := m.net.host.Teardown(ctx); err != nil {
 		return err
 	}
-	m.printf("host network removed\n")
+	m.emit(Progress, "", "host network removed")
 	return nil
 }

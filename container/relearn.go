@@ -54,7 +54,7 @@ func (d *doctor) rebuildRecord(name string) error {
 	if system, err := d.m.recs.currentSystem(name); err == nil {
 		rec.Settings = generationSettings(system, spec.Settings{})
 	}
-	d.m.printf("%s: its record is rebuilt from its LXC config and profile; its config file is not known: give it to the next update\n", name)
+	d.m.emit(Note, name, "%s: its record is rebuilt from its LXC config and profile; its config file is not known: give it to the next update", name)
 	return d.m.recs.save(rec)
 }
 

@@ -185,6 +185,6 @@ func (l *launcher) passNameservers(rec *record) {
 	}
 	id := int(rec.IDMapBase)
 	if err := writeContainerResolvConf(l.m.paths.rootfs(rec.Name), id, id, rc.render()); err != nil {
-		l.m.printf("%s: warning: the host's name servers could not be written to its /etc/resolv.conf: %v\n", rec.Name, err)
+		l.m.emit(Warning, rec.Name, "%s: warning: the host's name servers could not be written to its /etc/resolv.conf: %v", rec.Name, err)
 	}
 }

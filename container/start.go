@@ -51,7 +51,7 @@ func (m *Manager) Start(ctx context.Context, name string, o StartOptions) error 
 		switch state {
 		case lxcapi.Stopped:
 		case lxcapi.Running:
-			m.printf("%s is already running\n", name)
+			m.emit(Note, name, "%s is already running", name)
 			return nil
 		default:
 			return fmt.Errorf("%w: %s is %s; it can be started only when STOPPED", ErrRunning, name, state)
@@ -220,11 +220,11 @@ func (m *Manager) stop(name string, timeout time.Duration) error {
 		return err
 	}
 	if state == lxcapi.Stopped {
-		m.printf("%s is not running\n", name)
+		m.emit(Note, name, "%s is not running", name)
 		return nil
 	}
 	if err := m.lxc.Shutdown(name, timeout); err != nil {
-		m.printf("%s did not stop within %s; killing it\n", name, timeout)
+		m.emit(Warning, name, "%s did not stop within %s; killing it", name, timeout)
 		if err := m.lxc.Kill(name); err != nil {
 			return fmt.Errorf("stopping %s: %w", name, err)
 		}

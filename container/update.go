@@ -87,11 +87,11 @@ func (m *Manager) Update(ctx context.Context, name, file string, o UpdateOptions
 		}
 		if gen.Number == prev.Number && m.act().activeSystem(rec) == gen.Path {
 			r.Success()
-			m.printf("%s: the system is unchanged; generation %d stays current\n", name, gen.Number)
+			m.emit(Note, name, "%s: the system is unchanged; generation %d stays current", name, gen.Number)
 			return m.recs.save(&next)
 		}
 		if created {
-			m.printf("%s: built generation %d\n", name, gen.Number)
+			m.emit(Progress, name, "%s: built generation %d", name, gen.Number)
 		}
 		r.Success()
 		return m.act().activate(ctx, &next, prev, gen.Number, o)
@@ -154,7 +154,7 @@ func (a *activation) switchTo(ctx context.Context, rec *record, n int) error {
 	// The profile may have been moved behind nixlxc's back (nix-env
 	// --rollback): what counts is whether the running system is n's.
 	if prev.Number == n && a.activeSystem(rec) == target.Path {
-		a.m.printf("%s: generation %d is already current\n", rec.Name, n)
+		a.m.emit(Note, rec.Name, "%s: generation %d is already current", rec.Name, n)
 		return nil
 	}
 	next := *rec

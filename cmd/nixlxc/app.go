@@ -138,7 +138,7 @@ func manager(c *cli.Context) (*container.Manager, error) {
 		ProfileDir: location("profile-dir", inst.ProfileDir),
 		HostConfig: location("host-config", inst.HostConfig),
 		NixArgs:    nixArgs,
-		Out:        c.App.Writer,
+		Events:     printEvents(c.App.Writer),
 		Trace:      trace,
 	})
 	if err != nil {

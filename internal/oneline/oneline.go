@@ -154,14 +154,21 @@ const maxLine = 4096
 // and prefixed (so that a line from a container cannot pass for one of
 // nixlxc's own). Call Flush at the end for an unfinished last line.
 type Writer struct {
-	w      io.Writer
-	prefix string
-	buf    []byte
+	line func(string) error
+	buf  []byte
 }
 
 // NewWriter returns a Writer to w.
 func NewWriter(w io.Writer, prefix string) *Writer {
-	return &Writer{w: w, prefix: prefix}
+	return &Writer{line: func(l string) error {
+		_, err := io.WriteString(w, prefix+l+"\n")
+		return err
+	}}
+}
+
+// NewLineWriter returns a Writer that hands each cleaned line to line.
+func NewLineWriter(line func(string)) *Writer {
+	return &Writer{line: func(l string) error { line(l); return nil }}
 }
 
 // Write takes any bytes; complete lines are written through at once.
@@ -195,6 +202,5 @@ func (l *Writer) Flush() error {
 	}
 	line := strings.TrimRight(Printable(string(l.buf)), " ")
 	l.buf = l.buf[:0]
-	_, err := io.WriteString(l.w, l.prefix+line+"\n")
-	return err
+	return l.line(line)
 }
