@@ -207,7 +207,7 @@ func (nw *network) hostConfig() (bridges.HostConfig, error) {
 	if nw.hostCfg != nil {
 		return *nw.hostCfg, nil
 	}
-	c, err := nw.paths.hostNet().Config()
+	c, err := nw.host.Config()
 	if err != nil {
 		return c, err
 	}
@@ -221,5 +221,5 @@ func (nw *network) ensureHost(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return nw.paths.hostNet().Ensure(ctx, c)
+	return nw.host.Ensure(ctx, c)
 }
