@@ -1,8 +1,13 @@
 package cgroups
 
 import (
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/nixlxc/nixlxc/internal/testenv"
 )
 
 func TestMonitorOf(t *testing.T) {
@@ -48,5 +53,55 @@ func TestMembership(t *testing.T) {
 	got, _ = membership(strings.NewReader("0::/system.slice/nixlxc.service\n"), strings.NewReader(v2))
 	if len(got) != 1 || got[0] != "/sys/fs/cgroup/system.slice/nixlxc.service" {
 		t.Errorf("v2 membership = %q", got)
+	}
+}
+
+// On the host's real cgroup file systems (root): an empty monitor cgroup
+// is found and removed; a busy one, and other containers', are not.
+func TestEmptyMonitorsOnTheHost(t *testing.T) {
+	testenv.RequireRoot(t)
+	name := fmt.Sprintf("unit-%d", os.Getpid())
+	hs := hierarchies()
+	if len(hs) == 0 {
+		t.Fatal("no cgroup hierarchy mounted")
+	}
+	dir := filepath.Join(hs[0], "lxc.monitor."+name+"-1")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Remove(dir)
+	if got := EmptyMonitors([]string{"other-" + name}); len(got) != 0 {
+		t.Errorf("another container's monitors: %v", got)
+	}
+	got := EmptyMonitors([]string{name})
+	if len(got) != 1 || got[0] != dir {
+		t.Fatalf("EmptyMonitors = %v, want [%s]", got, dir)
+	}
+	if all := Monitors([]string{name}); len(all) != 1 {
+		t.Errorf("Monitors = %v", all)
+	}
+	if err := Remove(got[0]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(dir); err == nil {
+		t.Error("the cgroup is still there")
+	}
+	if err := Remove(dir); err != nil {
+		t.Errorf("removing what is gone: %v", err)
+	}
+	if err := Remove("/tmp/not-a-cgroup"); err == nil {
+		t.Error("removed a directory outside the cgroup file systems")
+	}
+}
+
+func TestOwnMembership(t *testing.T) {
+	testenv.RequireRoot(t)
+	own, err := Own()
+	if err != nil || len(own) == 0 {
+		t.Fatalf("Own = %v, %v", own, err)
+	}
+	// Entering where it already is changes nothing, and works.
+	if err := own.Enter(os.Getpid()); err != nil {
+		t.Errorf("Enter: %v", err)
 	}
 }

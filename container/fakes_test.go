@@ -167,17 +167,6 @@ func (f *fakeLXC) Run(ctx context.Context, name string, argv, env []string, cwd 
 
 func (f *fakeLXC) CheckConfigItem(key, value string) error { return nil }
 
-// commands lists the commands run inside, one line each.
-func (f *fakeLXC) commands() []string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	var out []string
-	for _, argv := range f.ran {
-		out = append(out, strings.Join(argv, " "))
-	}
-	return out
-}
-
 type fakeHandle struct {
 	f    *fakeLXC
 	name string
