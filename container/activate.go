@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nixlxc/nixlxc/health"
 	"github.com/nixlxc/nixlxc/internal/oneline"
 
 	"github.com/nixlxc/nixlxc/generations"
@@ -127,7 +128,7 @@ func (a *activation) switchSystem(ctx context.Context, name, system string) (bef
 		return before, nil
 	case 4:
 		failed := a.failedUnits(ctx, name)
-		if fresh := newFailures(failed, before); len(fresh) > 0 {
+		if fresh := health.NewFailures(failed, before); len(fresh) > 0 {
 			return before, fmt.Errorf("switch-to-configuration exited 4, units failed: %s", strings.Join(fresh, " "))
 		}
 		if len(failed) > 0 {

@@ -5,83 +5,23 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"regexp"
-	"slices"
 	"strings"
-	"sync"
 	"time"
+
+	"github.com/nixlxc/nixlxc/health"
 )
 
 // A system's health is systemd's own view of it: `systemctl
 // is-system-running` and the units in the failed state, asked inside the
-// container. What the container prints is hostile input: it is read up to
-// a bound, and only a known state word and well-formed unit names are
-// taken from it.
+// container and read by package health.
 
 // healthQueryTimeout bounds one question to the container's systemd: a
 // container must not hold a command by never answering.
 const healthQueryTimeout = 10 * time.Second
 
-// maxHealthOutput bounds what nixlxc reads of an answer.
-const maxHealthOutput = 64 << 10
-
-// maxFailedUnits bounds how many failed units nixlxc keeps and names.
-const maxFailedUnits = 64
-
 // healthSettle is how long a system must stay healthy before it counts as
 // healthy: a service that dies just after the switch is caught.
 const healthSettle = time.Second
-
-var (
-	systemStateWord = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z-]{1,32}$`) })
-	// unitName is systemd's unit name syntax (unit_name_is_valid), with the
-	// unit types a failed list can hold.
-	unitName = sync.OnceValue(func() *regexp.Regexp {
-		return regexp.MustCompile(`^[A-Za-z0-9:_.\\@-]{1,200}\.(service|socket|device|mount|automount|swap|target|path|timer|scope|slice)$`)
-	})
-)
-
-// parseSystemState takes the state `systemctl is-system-running` printed:
-// one word, or "" when the answer is not one.
-func parseSystemState(out string) string {
-	s := strings.TrimSpace(out)
-	if !systemStateWord().MatchString(s) {
-		return ""
-	}
-	return s
-}
-
-// parseFailedUnits takes the unit names from `systemctl list-units
-// --failed --plain --no-legend` (the first field of each line), sorted,
-// without duplicates, at most maxFailedUnits; lines that do not start with
-// a unit name are ignored.
-func parseFailedUnits(out string) []string {
-	var units []string
-	for _, line := range strings.Split(out, "\n") {
-		f := strings.Fields(line)
-		if len(f) == 0 || !unitName().MatchString(f[0]) {
-			continue
-		}
-		units = append(units, f[0])
-	}
-	slices.Sort(units)
-	units = slices.Compact(units)
-	if len(units) > maxFailedUnits {
-		units = units[:maxFailedUnits]
-	}
-	return units
-}
-
-// newFailures are the units of failed that are not in before.
-func newFailures(failed, before []string) []string {
-	var out []string
-	for _, u := range failed {
-		if !slices.Contains(before, u) {
-			out = append(out, u)
-		}
-	}
-	return out
-}
 
 // systemHealth is one answer of the container's systemd.
 type systemHealth struct {
@@ -98,12 +38,12 @@ func (a *activation) health(ctx context.Context, name string) (systemHealth, err
 	if err != nil {
 		return h, err
 	}
-	h.State = parseSystemState(out)
+	h.State = health.ParseState(out)
 	_, out, err = a.runQuiet(ctx, name, []string{"systemctl", "list-units", "--failed", "--plain", "--no-legend", "--no-pager", "--full"})
 	if err != nil {
 		return h, err
 	}
-	h.Failed = parseFailedUnits(out)
+	h.Failed = health.ParseFailed(out)
 	return h, nil
 }
 
@@ -134,7 +74,7 @@ func (a *activation) waitHealthy(ctx context.Context, name string, before []stri
 		if err != nil {
 			return err
 		}
-		if failed := newFailures(h.Failed, before); len(failed) > 0 {
+		if failed := health.NewFailures(h.Failed, before); len(failed) > 0 {
 			return fmt.Errorf("units failed: %s", strings.Join(failed, " "))
 		}
 		if h.State != "" {
@@ -161,7 +101,7 @@ func (a *activation) waitHealthy(ctx context.Context, name string, before []stri
 }
 
 // runQuiet runs argv in the container and returns its exit status and the
-// first maxHealthOutput bytes of its standard output; its standard error
+// first health.MaxOutput bytes of its standard output; its standard error
 // is dropped. It gives up after healthQueryTimeout.
 func (a *activation) runQuiet(ctx context.Context, name string, argv []string) (int, string, error) {
 	ctx, cancel := context.WithTimeout(ctx, healthQueryTimeout)
@@ -180,7 +120,7 @@ func (a *activation) runQuiet(ctx context.Context, name string, argv []string) (
 	var buf strings.Builder
 	done := make(chan struct{})
 	go func() {
-		io.Copy(&buf, io.LimitReader(r, maxHealthOutput))
+		io.Copy(&buf, io.LimitReader(r, health.MaxOutput))
 		// The rest is read and dropped, so the command never blocks on a
 		// full pipe.
 		io.Copy(io.Discard, r)

@@ -12,8 +12,8 @@ import (
 	"testing"
 
 	"github.com/nixlxc/nixlxc/bridges"
-	"github.com/nixlxc/nixlxc/container"
 	"github.com/nixlxc/nixlxc/internal/testenv"
+	"github.com/nixlxc/nixlxc/locations"
 )
 
 // evalHost evaluates expr (over `c`, the config) for a NixOS host with
@@ -186,11 +186,11 @@ func TestNixOSModule(t *testing.T) {
 		host.IPv6.PrefixLength != 64 || host.IPv6.InternetInterfaceAddress != "2001:db8:1:1::1" || !reflect.DeepEqual(host.IPv6.NameServers, []string{"2001:db8::53"}) {
 		t.Errorf("host.json from the module: %+v", host)
 	}
-	inst, err := container.LoadLocations(filepath.Join(etc, "nixlxc/config.json"))
+	inst, err := locations.Load(filepath.Join(etc, "nixlxc/config.json"))
 	if err != nil {
 		t.Fatalf("the module's config.json: %v", err)
 	}
-	if inst != (container.Locations{StateDir: "/srv/nixlxc", ProfileDir: "/srv/nixlxc-profiles", HostConfig: "/etc/nixlxc/host.json"}) {
+	if inst != (locations.Locations{StateDir: "/srv/nixlxc", ProfileDir: "/srv/nixlxc-profiles", HostConfig: "/etc/nixlxc/host.json"}) {
 		t.Errorf("config.json from the module: %+v", inst)
 	}
 

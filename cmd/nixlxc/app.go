@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/nixlxc/nixlxc/container"
+	"github.com/nixlxc/nixlxc/locations"
 	"github.com/nixlxc/nixlxc/nixsys"
 	"github.com/urfave/cli/v2"
 )
@@ -51,7 +52,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 				Name:    "config",
 				Usage:   "the installation's settings (JSON: stateDir, profileDir, hostConfig), below flags and variables",
 				EnvVars: []string{"NIXLXC_CONFIG"},
-				Value:   container.DefaultConfigFile,
+				Value:   locations.DefaultFile,
 			},
 			&cli.BoolFlag{
 				Name:    "verbose",
@@ -122,7 +123,7 @@ func manager(c *cli.Context) (*container.Manager, error) {
 	if t := os.Getenv("NIXLXC_TRACE"); t != "" && t != "0" && t != "false" {
 		trace = c.App.ErrWriter
 	}
-	inst, err := container.LoadLocations(c.String("config"))
+	inst, err := locations.Load(c.String("config"))
 	if err != nil {
 		return nil, err
 	}

@@ -1,4 +1,4 @@
-package container
+package health
 
 import (
 	"slices"
@@ -17,8 +17,8 @@ func TestParseSystemState(t *testing.T) {
 		{"Running", ""},
 		{strings.Repeat("a", 33), ""},
 	} {
-		if got := parseSystemState(c.out); got != c.want {
-			t.Errorf("parseSystemState(%q) = %q, want %q", c.out, got, c.want)
+		if got := ParseState(c.out); got != c.want {
+			t.Errorf("ParseState(%q) = %q, want %q", c.out, got, c.want)
 		}
 	}
 }
@@ -32,24 +32,24 @@ func TestParseFailedUnits(t *testing.T) {
 		"broken.service loaded failed failed again\n" +
 		"not a unit\n\n"
 	want := []string{"broken.service", "sys-kernel-debug.mount", "web@8080.service"}
-	if got := parseFailedUnits(out); !slices.Equal(got, want) {
+	if got := ParseFailed(out); !slices.Equal(got, want) {
 		t.Errorf("parseFailedUnits = %q, want %q", got, want)
 	}
 	var many strings.Builder
 	for i := 0; i < 1000; i++ {
 		many.WriteString("u" + strings.Repeat("x", i%50) + string(rune('a'+i%26)) + ".service loaded failed failed\n")
 	}
-	if got := parseFailedUnits(many.String()); len(got) > maxFailedUnits {
+	if got := ParseFailed(many.String()); len(got) > maxFailedUnits {
 		t.Errorf("kept %d units, want at most %d", len(got), maxFailedUnits)
 	}
 }
 
 func TestNewFailures(t *testing.T) {
-	got := newFailures([]string{"a.service", "b.service", "c.service"}, []string{"b.service"})
+	got := NewFailures([]string{"a.service", "b.service", "c.service"}, []string{"b.service"})
 	if want := []string{"a.service", "c.service"}; !slices.Equal(got, want) {
 		t.Errorf("newFailures = %q, want %q", got, want)
 	}
-	if got := newFailures([]string{"old.service"}, []string{"old.service"}); len(got) != 0 {
+	if got := NewFailures([]string{"old.service"}, []string{"old.service"}); len(got) != 0 {
 		t.Errorf("a unit that had failed before counts as new: %q", got)
 	}
 }
@@ -58,12 +58,12 @@ func FuzzParseFailedUnits(f *testing.F) {
 	f.Add("broken.service loaded failed failed broken\n")
 	f.Add("\x00\xff.service")
 	f.Fuzz(func(t *testing.T, out string) {
-		for _, u := range parseFailedUnits(out) {
+		for _, u := range ParseFailed(out) {
 			if !unitName().MatchString(u) || strings.ContainsAny(u, " \t\n\x1b/") {
 				t.Fatalf("unit %q accepted", u)
 			}
 		}
-		if s := parseSystemState(out); s != "" && !systemStateWord().MatchString(s) {
+		if s := ParseState(out); s != "" && !systemStateWord().MatchString(s) {
 			t.Fatalf("state %q accepted", s)
 		}
 	})

@@ -1,4 +1,4 @@
-package container
+package locations
 
 import (
 	"path/filepath"
@@ -14,7 +14,7 @@ func FuzzLocations(f *testing.F) {
 	f.Add([]byte(`{ "stateDir": "rel" }`))
 	f.Add([]byte(`{}{}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		l, err := parseLocations(data, "/etc/nixlxc/config.json")
+		l, err := parse(data, "/etc/nixlxc/config.json")
 		if err != nil {
 			if strings.ContainsAny(err.Error(), "\n") && !strings.Contains(string(data), "\n") {
 				t.Errorf("error spans lines: %q", err)

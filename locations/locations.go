@@ -1,4 +1,8 @@
-package container
+// Package locations reads where an installation keeps its things (its state
+// directory, profile directory and host settings) from the file the NixOS
+// module writes, for every nixlxc run on the host: sudo and services drop
+// NIXLXC_* variables, a file does not go away.
+package locations
 
 import (
 	"bytes"
@@ -9,12 +13,11 @@ import (
 	"path/filepath"
 
 	"github.com/nixlxc/nixlxc/internal/inputfile"
+	"github.com/nixlxc/nixlxc/spec"
 )
 
-// DefaultConfigFile holds an installation's locations for every nixlxc
-// run on the host: sudo and services drop NIXLXC_* variables, a file does
-// not go away. The NixOS module writes it.
-const DefaultConfigFile = "/etc/nixlxc/config.json"
+// DefaultFile is where the NixOS module writes them.
+const DefaultFile = "/etc/nixlxc/config.json"
 
 // Locations is where one installation keeps its things; an empty field
 // leaves the choice to the next source (flags and variables come first,
@@ -25,10 +28,10 @@ type Locations struct {
 	HostConfig string `json:"hostConfig,omitempty"`
 }
 
-// LoadLocations reads path; a missing file is empty Locations.
+// Load reads path; a missing file is empty Locations.
 // Unknown keys and relative paths are errors: a misspelt key would
 // silently send nixlxc to another installation.
-func LoadLocations(path string) (Locations, error) {
+func Load(path string) (Locations, error) {
 	var in Locations
 	// The admin's file: a FIFO there must not hang nixlxc.
 	data, err := inputfile.Read(path)
@@ -38,20 +41,20 @@ func LoadLocations(path string) (Locations, error) {
 	if err != nil {
 		return in, fmt.Errorf("reading %s: %w", path, err)
 	}
-	return parseLocations(data, path)
+	return parse(data, path)
 }
 
 // parseLocations checks the text of a config file; path names it in errors.
-func parseLocations(data []byte, path string) (Locations, error) {
+func parse(data []byte, path string) (Locations, error) {
 	var in Locations
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&in); err != nil {
-		return in, fmt.Errorf("%w %s: %v", ErrInvalid, path, err)
+		return in, fmt.Errorf("%w %s: %v", spec.ErrInvalid, path, err)
 	}
 	for key, p := range map[string]string{"stateDir": in.StateDir, "profileDir": in.ProfileDir, "hostConfig": in.HostConfig} {
 		if p != "" && !filepath.IsAbs(p) {
-			return in, fmt.Errorf("%w %s: %s %q is not an absolute path", ErrInvalid, path, key, p)
+			return in, fmt.Errorf("%w %s: %s %q is not an absolute path", spec.ErrInvalid, path, key, p)
 		}
 	}
 	return in, nil
