@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -51,7 +52,7 @@ func Setup(c HostConfig, prev *Record) (*Record, error) {
 		addrs []netip.Prefix
 	}{{Hostonly, hostonly}, {Internet, internet}} {
 		created, err := ensureBridge(b.name, b.addrs)
-		if created && !contains(rec.Bridges, b.name) {
+		if created && !slices.Contains(rec.Bridges, b.name) {
 			rec.Bridges = append(rec.Bridges, b.name)
 		}
 		if err != nil {
@@ -191,13 +192,4 @@ func writeSysctl(key, value string) error {
 		return fmt.Errorf("sysctl %s=%s: %w", strings.ReplaceAll(key, "/", "."), value, err)
 	}
 	return nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

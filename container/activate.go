@@ -173,37 +173,50 @@ func (a *activation) settle(ctx context.Context, rec *record, gens []generations
 // runCaptured runs argv in the container, showing its output to the user
 // and returning its last lines too.
 func (a *activation) runCaptured(ctx context.Context, name string, argv []string) (int, string, error) {
-	r, w, err := os.Pipe()
-	if err != nil {
-		return -1, "", err
-	}
-	devnull, err := os.Open(os.DevNull)
-	if err != nil {
-		return -1, "", err
-	}
-	defer devnull.Close()
 	buf := &tailBuffer{max: 64 << 10}
 	// The user watches the activation as it runs, but the container writes
 	// it: each line is cleaned and marked as the container's, so it cannot
 	// drive the terminal or pass for a line of nixlxc's own.
 	relay := oneline.NewLineWriter(func(line string) { a.m.events(Event{Container: name, Kind: Output, Text: line}) })
+	status, err := a.runInside(ctx, name, argv, io.MultiWriter(buf, relay), true)
+	relay.Flush()
+	return status, buf.String(), err
+}
+
+// runInside runs argv in the container, stdin from /dev/null, and copies
+// what it prints (its stdout, and its stderr too when both) to sink as it
+// comes. A process the command left running may hold the output open: it
+// is not waited for long once the command has ended.
+func (a *activation) runInside(ctx context.Context, name string, argv []string, sink io.Writer, both bool) (int, error) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		return -1, err
+	}
+	devnull, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+	if err != nil {
+		r.Close()
+		w.Close()
+		return -1, err
+	}
+	defer devnull.Close()
 	done := make(chan struct{})
 	go func() {
-		io.Copy(io.MultiWriter(buf, relay), r)
-		relay.Flush()
+		io.Copy(sink, r)
 		close(done)
 	}()
-	status, err := a.m.lxc.Run(ctx, name, argv, env(), "/", Stdio{Stdin: devnull, Stdout: w, Stderr: w})
+	stderr := devnull
+	if both {
+		stderr = w
+	}
+	status, err := a.m.lxc.Run(ctx, name, argv, env(), "/", Stdio{Stdin: devnull, Stdout: w, Stderr: stderr})
 	w.Close()
-	// A process the command left running may hold the pipe open: do not
-	// wait for its end of file for long.
 	select {
 	case <-done:
 	case <-time.After(200 * time.Millisecond):
 	}
 	r.Close()
 	<-done
-	return status, buf.String(), err
+	return status, err
 }
 
 // tailBuffer keeps the last max bytes written: the container decides how

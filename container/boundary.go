@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/nixlxc/nixlxc/internal/inputfile"
 	"github.com/nixlxc/nixlxc/ipam"
 	"github.com/nixlxc/nixlxc/lxcapi"
 	"github.com/nixlxc/nixlxc/lxcconf"
@@ -199,7 +200,7 @@ func checkHostMount(b lxcconf.Boundary, hm hostMount, writable map[string]string
 		return err
 	}
 	if !st.IsDir() && !st.Mode().IsRegular() {
-		return fmt.Errorf("the host path %s is a %s: only directories and regular files can be bound", hm.source, fileKind(st.Mode()))
+		return fmt.Errorf("the host path %s is a %s: only directories and regular files can be bound", hm.source, inputfile.Kind(st.Mode()))
 	}
 	// A container that can write a directory on the way to the source
 	// could swap what is below it for a symlink before the next start:
@@ -231,18 +232,6 @@ func inRanges(id int64, ranges []ipam.SubIDRange) bool {
 		}
 	}
 	return false
-}
-
-func fileKind(mode os.FileMode) string {
-	switch {
-	case mode&os.ModeDevice != 0:
-		return "device node"
-	case mode&os.ModeNamedPipe != 0:
-		return "FIFO"
-	case mode&os.ModeSocket != 0:
-		return "socket"
-	}
-	return "special file"
 }
 
 // writableSources are the host paths the other containers of this

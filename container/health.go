@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 
@@ -106,34 +105,24 @@ func (a *activation) waitHealthy(ctx context.Context, name string, before []stri
 func (a *activation) runQuiet(ctx context.Context, name string, argv []string) (int, string, error) {
 	ctx, cancel := context.WithTimeout(ctx, healthQueryTimeout)
 	defer cancel()
-	r, w, err := os.Pipe()
-	if err != nil {
-		return -1, "", err
-	}
-	devnull, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
-	if err != nil {
-		r.Close()
-		w.Close()
-		return -1, "", err
-	}
-	defer devnull.Close()
 	var buf strings.Builder
-	done := make(chan struct{})
-	go func() {
-		io.Copy(&buf, io.LimitReader(r, health.MaxOutput))
-		// The rest is read and dropped, so the command never blocks on a
-		// full pipe.
-		io.Copy(io.Discard, r)
-		close(done)
-	}()
-	status, err := a.m.lxc.Run(ctx, name, argv, env(), "/", Stdio{Stdin: devnull, Stdout: w, Stderr: devnull})
-	w.Close()
-	// A process the command left running may hold the pipe open.
-	select {
-	case <-done:
-	case <-time.After(200 * time.Millisecond):
-	}
-	r.Close()
-	<-done
+	status, err := a.runInside(ctx, name, argv, &bounded{w: &buf, left: health.MaxOutput}, false)
 	return status, buf.String(), err
+}
+
+// bounded keeps the first bytes written, up to left, and drops the rest
+// (so the command never blocks on a full pipe).
+type bounded struct {
+	w    io.Writer
+	left int
+}
+
+func (b *bounded) Write(p []byte) (int, error) {
+	n := len(p)
+	if b.left > 0 {
+		keep := p[:min(len(p), b.left)]
+		b.left -= len(keep)
+		b.w.Write(keep)
+	}
+	return n, nil
 }

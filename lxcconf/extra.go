@@ -3,6 +3,7 @@ package lxcconf
 import (
 	"fmt"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -144,7 +145,7 @@ var prlimits = []string{"as", "core", "cpu", "data", "fsize", "locks", "memlock"
 // checkPrlimit wants "N", "unlimited" or "soft:hard".
 func checkPrlimit(key, value string) error {
 	res := strings.TrimPrefix(key, "lxc.prlimit.")
-	if !contains(prlimits, res) {
+	if !slices.Contains(prlimits, res) {
 		return fmt.Errorf("%q is not a resource a container may limit (%s)", res, strings.Join(prlimits, ", "))
 	}
 	soft, hard, pair := strings.Cut(value, ":")
@@ -193,7 +194,7 @@ var cgroupControllers = []string{"blkio", "cpu", "cpuacct", "cpuset", "freezer",
 func checkCgroup(key, _ string) error {
 	sub := strings.TrimPrefix(strings.TrimPrefix(key, "lxc.cgroup2."), "lxc.cgroup.")
 	controller, file, ok := strings.Cut(sub, ".")
-	if !ok || file == "" || !contains(cgroupControllers, controller) {
+	if !ok || file == "" || !slices.Contains(cgroupControllers, controller) {
 		return fmt.Errorf("only a controller's settings may be set (%s.<setting>), not %q", strings.Join(cgroupControllers, "|"), sub)
 	}
 	return nil
@@ -213,7 +214,7 @@ var capabilities = []string{
 
 func checkCapDrop(_, value string) error {
 	for _, c := range strings.Fields(value) {
-		if !contains(capabilities, c) {
+		if !slices.Contains(capabilities, c) {
 			return fmt.Errorf("%q is not a capability (lower case, without cap_: sys_admin, net_raw, ...)", c)
 		}
 	}
@@ -249,7 +250,7 @@ func checkSignal(_, value string) error {
 		return bad
 	}
 	v = v[3:]
-	if contains(signalNames, v) {
+	if slices.Contains(signalNames, v) {
 		return nil
 	}
 	for _, rt := range []string{"RTMIN+", "RTMAX-"} {
@@ -272,15 +273,6 @@ func checkRange(min, max int) func(string, string) error {
 	}
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 // MountEntry is an lxc.mount.entry line, read as liblxc reads it (fstab
 // fields, with getmntent's octal escapes).
 type MountEntry struct {
@@ -291,7 +283,7 @@ type MountEntry struct {
 }
 
 // HasOption reports whether the entry has option o.
-func (e MountEntry) HasOption(o string) bool { return contains(e.Options, o) }
+func (e MountEntry) HasOption(o string) bool { return slices.Contains(e.Options, o) }
 
 // Bind reports whether the entry binds a host path.
 func (e MountEntry) Bind() bool { return e.HasOption("bind") || e.HasOption("rbind") }
@@ -368,9 +360,9 @@ func (e MountEntry) check() error {
 	for _, o := range e.Options {
 		name, _, hasValue := strings.Cut(o, "=")
 		switch {
-		case contains(mountFlags, o):
+		case slices.Contains(mountFlags, o):
 		case o == "newinstance":
-		case hasValue && contains(mountData, name) && !strings.HasPrefix(o, "idmap="):
+		case hasValue && slices.Contains(mountData, name) && !strings.HasPrefix(o, "idmap="):
 		default:
 			return fmt.Errorf("mount option %q is not allowed (allowed: %s, and size=, mode=, uid=, gid=... of tmpfs, proc and devpts)", o, strings.Join(mountFlags, ", "))
 		}
@@ -390,7 +382,7 @@ func (e MountEntry) check() error {
 	if e.HasOption("idmap=container") {
 		return fmt.Errorf("only bind mounts can be idmapped")
 	}
-	if !contains(freshFS, e.FSType) {
+	if !slices.Contains(freshFS, e.FSType) {
 		return fmt.Errorf("file system %q cannot be mounted from a container file (only bind mounts of host paths and %s)", e.FSType, strings.Join(freshFS, ", "))
 	}
 	if strings.Contains(e.Source, "/") {

@@ -35,7 +35,7 @@ func Read(path string) ([]byte, error) {
 		return nil, err
 	}
 	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s: %w (a %s)", path, ErrNotRegular, kind(st.Mode()))
+		return nil, fmt.Errorf("%s: %w (a %s)", path, ErrNotRegular, Kind(st.Mode()))
 	}
 	data, err := io.ReadAll(io.LimitReader(f, MaxSize+1))
 	if err != nil {
@@ -55,19 +55,20 @@ func Check(path string) error {
 		return err
 	}
 	if !st.Mode().IsRegular() {
-		return fmt.Errorf("%s: %w (a %s)", path, ErrNotRegular, kind(st.Mode()))
+		return fmt.Errorf("%s: %w (a %s)", path, ErrNotRegular, Kind(st.Mode()))
 	}
 	return nil
 }
 
-func kind(m fs.FileMode) string {
+// Kind names a file's type for an error: "FIFO", "device node"...
+func Kind(m fs.FileMode) string {
 	switch {
 	case m.IsDir():
 		return "directory"
 	case m&fs.ModeNamedPipe != 0:
 		return "FIFO"
 	case m&fs.ModeDevice != 0:
-		return "device"
+		return "device node"
 	case m&fs.ModeSocket != 0:
 		return "socket"
 	}
