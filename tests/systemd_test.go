@@ -258,7 +258,8 @@ func TestSystemdUpdate(t *testing.T) {
 	}
 	after := h.mainPIDs("sdupd", "keep.service", "change.service", "gone.service", "added.service")
 	if after["keep.service"] != before["keep.service"] || after["keep.service"] == "0" {
-		t.Errorf("the unchanged service was restarted: %s -> %s", before["keep.service"], after["keep.service"])
+		t.Errorf("the unchanged service was restarted: %s -> %s\nupdate said:\n%s\nits journal:\n%s", before["keep.service"], after["keep.service"],
+			out, h.inside("sdupd", "journalctl", "-u", "keep.service", "-o", "short-monotonic", "--no-pager"))
 	}
 	if after["change.service"] == before["change.service"] || after["change.service"] == "0" {
 		t.Errorf("the changed service was not restarted: %s -> %s", before["change.service"], after["change.service"])
@@ -278,7 +279,7 @@ func TestSystemdUpdate(t *testing.T) {
 		t.Error("update restarted the container")
 	}
 	if got := h.inside("sdupd", "journalctl", "-u", "change.service", "-o", "cat", "--no-pager"); !strings.Contains(got, "two") {
-		t.Errorf("the changed service does not run its new definition:\n%s", got)
+		t.Errorf("the changed service does not run its new definition:\n%s\nupdate said:\n%s", got, out)
 	}
 
 	// A failing service: exit 6, the failure named; the profile says what
