@@ -319,3 +319,6 @@ func (r Runtime) CheckConfigItem(key, value string) error {
 	defer c.Release()
 	return c.SetConfigItem(key, value)
 }
+
+// Version is the version of the liblxc nixlxc is linked with.
+func Version() string { return lxc.Version() }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // ErrTooOld marks a Nix older than the nixpkgs a build would use requires.
@@ -68,4 +69,19 @@ func (v Versions) Check() error {
 	}
 	return fmt.Errorf("%w: %s needs Nix %s or newer and this is Nix %s; install Nix %s or newer (README: \"Which Nix\"), or give an older nixpkgs with -n \"-I nixpkgs=PATH\"",
 		ErrTooOld, v.Nixpkgs, v.Min, v.Nix, v.Min)
+}
+
+// Version is the installed Nix's version, as nix-instantiate --version
+// says it ("nix-instantiate (Nix) 2.8.0" gives 2.8.0). It evaluates
+// nothing, so it works whatever NIX_PATH holds.
+func Version(ctx context.Context) (string, error) {
+	out, err := Nix{}.run(ctx, "reading the Nix version", "nix-instantiate", "--version")
+	if err != nil {
+		return "", err
+	}
+	fields := strings.Fields(out)
+	if len(fields) == 0 {
+		return "", fmt.Errorf("reading the Nix version: nix-instantiate --version printed nothing")
+	}
+	return fields[len(fields)-1], nil
 }
