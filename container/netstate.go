@@ -223,9 +223,8 @@ func (nw *network) holds(ctx context.Context, rec *record, s spec.Settings) (boo
 	return leases.Holds(ls, w), nil
 }
 
-// allAddresses maps every container to its hostonly IPv4 and its IPv6
-// address, in one query.
-func (nw *network) allAddresses() (map[string]leases.Addresses, error) {
+// allAddresses maps every container to its interfaces, in one query.
+func (nw *network) allAddresses() (map[string]Addresses, error) {
 	d, err := nw.db()
 	if err != nil {
 		return nil, err
@@ -234,7 +233,15 @@ func (nw *network) allAddresses() (map[string]leases.Addresses, error) {
 	if err != nil {
 		return nil, err
 	}
-	return leases.ByContainer(all), nil
+	byContainer := map[string][]ipam.Lease{}
+	for _, l := range all {
+		byContainer[l.Container] = append(byContainer[l.Container], l)
+	}
+	out := make(map[string]Addresses, len(byContainer))
+	for name, ls := range byContainer {
+		out[name] = nw.addresses(name, ls)
+	}
+	return out, nil
 }
 
 // leaseAgain takes a container's leases again: its id range where the

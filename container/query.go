@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/netip"
+	"strings"
 
 	"github.com/nixlxc/nixlxc/generations"
 	"github.com/nixlxc/nixlxc/lxcapi"
@@ -37,6 +37,8 @@ type Info struct {
 	// IDMapBase is the host uid (and gid) the container's root maps to.
 	IDMapBase  uint32 `json:"idmapBase"`
 	Destroying bool   `json:"destroying,omitempty"`
+	// Interfaces are what ShowIP returns, NAT address included.
+	Interfaces Addresses `json:"interfaces"`
 }
 
 // Names returns every container's name, sorted.
@@ -68,7 +70,13 @@ func (m *Manager) List(ctx context.Context) ([]Info, error) {
 			}
 		}
 		if a, ok := addrs[name]; ok {
-			info.IPv4, info.IPv6 = addrString(a.IPv4), addrString(a.IPv6)
+			info.Interfaces = a
+			if a.Hostonly != nil {
+				info.IPv4 = addrOf(a.Hostonly.IPv4)
+			}
+			if a.Internet != nil {
+				info.IPv6 = addrOf(a.Internet.IPv6)
+			}
 		}
 		infos = append(infos, info)
 	}
@@ -79,9 +87,8 @@ func (m *Manager) List(ctx context.Context) ([]Info, error) {
 	return infos, nil
 }
 
-func addrString(a netip.Addr) string {
-	if !a.IsValid() {
-		return ""
-	}
-	return a.String()
+// addrOf is the address of a prefix ("10.101.0.2/16" gives 10.101.0.2).
+func addrOf(prefix string) string {
+	addr, _, _ := strings.Cut(prefix, "/")
+	return addr
 }
