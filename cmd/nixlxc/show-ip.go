@@ -11,12 +11,13 @@ import (
 
 func showIPCommand() *cli.Command {
 	return &cli.Command{
-		Name:      "show-ip",
-		Usage:     "print the container's hostonly IPv4 address (-6: its IPv6 address; --json: every address)",
-		ArgsUsage: "NAME",
+		Name:        "show-ip",
+		Usage:       "print the container's hostonly IPv4 address (-6: its IPv6 address; --json: every address)",
+		Description: "Example: ssh root@$(nixlxc show-ip web)",
+		ArgsUsage:   "NAME",
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "6", Usage: "print the IPv6 address of the internet interface"},
-			&cli.BoolFlag{Name: "json", Usage: "print every interface and address as JSON"},
+			&cli.BoolFlag{Name: "json", Usage: "print every interface and address as JSON (the same fields as list's interfaces)"},
 		},
 		Action: withManager([]string{"NAME"}, func(c *cli.Context, m *container.Manager, a []string) error {
 			addrs, err := m.ShowIP(c.Context, a[0])
@@ -26,7 +27,7 @@ func showIPCommand() *cli.Command {
 			if c.Bool("json") {
 				enc := json.NewEncoder(c.App.Writer)
 				enc.SetIndent("", "  ")
-				return enc.Encode(addrs)
+				return enc.Encode(interfacesOf(addrs))
 			}
 			var cidr string
 			if c.Bool("6") {
