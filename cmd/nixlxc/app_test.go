@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-func TestReorderArgs(t *testing.T) {
+func TestParseCommandLine(t *testing.T) {
 	app := newApp(nil, nil)
 	cases := []struct{ in, want []string }{
 		{[]string{"nixlxc", "create", "web", "web.nix", "-n", "-I nixpkgs=/x"},
@@ -16,19 +16,35 @@ func TestReorderArgs(t *testing.T) {
 			[]string{"nixlxc", "--state-dir", "/s", "update", "--auto-rollback", "web", "f.nix"}},
 		{[]string{"nixlxc", "run", "web", "--", "ls", "-n"},
 			[]string{"nixlxc", "run", "web", "--", "ls", "-n"}},
+		// What follows run's NAME is the command's, options included.
+		{[]string{"nixlxc", "run", "web", "ls", "--help"},
+			[]string{"nixlxc", "run", "web", "ls", "--help"}},
 		{[]string{"nixlxc", "destroy", "web", "--force"},
 			[]string{"nixlxc", "destroy", "--force", "web"}},
 		{[]string{"nixlxc", "delete-generations", "web", "+2"},
 			[]string{"nixlxc", "delete-generations", "web", "+2"}},
 		{[]string{"nixlxc", "show-ip", "web", "-6"},
 			[]string{"nixlxc", "show-ip", "-6", "web"}},
-		{[]string{"nixlxc"}, []string{"nixlxc"}},
+		{[]string{"nixlxc"}, []string{"nixlxc", "help"}},
 		{[]string{"nixlxc", "create", "web", "f.nix", "-v", "--state-dir", "/s"},
 			[]string{"nixlxc", "-v", "--state-dir", "/s", "create", "web", "f.nix"}},
+		{[]string{"nixlxc", "list", "--format=json"}, []string{"nixlxc", "list", "--format=json"}},
+		// Help and version, however asked.
+		{[]string{"nixlxc", "--help"}, []string{"nixlxc", "help"}},
+		{[]string{"nixlxc", "start", "-h"}, []string{"nixlxc", "help", "start"}},
+		{[]string{"nixlxc", "host", "setup", "--help"}, []string{"nixlxc", "help", "host", "setup"}},
+		{[]string{"nixlxc", "host", "help"}, []string{"nixlxc", "help", "host"}},
+		{[]string{"nixlxc", "--version"}, []string{"nixlxc", "version"}},
+		{[]string{"nixlxc", "root-login", "web"}, []string{"nixlxc", "login", "web"}},
 	}
 	for _, c := range cases {
-		if got := reorderArgs(app, c.in); !reflect.DeepEqual(got, c.want) {
-			t.Errorf("reorderArgs(%q)\n got %q\nwant %q", c.in, got, c.want)
+		l, err := parseCommandLine(app, c.in)
+		if err != nil {
+			t.Errorf("parseCommandLine(%q): %v", c.in, err)
+			continue
+		}
+		if got := l.argv("nixlxc"); !reflect.DeepEqual(got, c.want) {
+			t.Errorf("parseCommandLine(%q)\n got %q\nwant %q", c.in, got, c.want)
 		}
 	}
 }
@@ -53,7 +69,25 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"delete-generations", "web", "old", "--bogus"}, exitUsage, "--bogus"},
 		{[]string{"delete-generations", "web", "0d"}, exitUsage, "0d"},
 		{[]string{"state", "web", "--bogus"}, exitUsage, "--bogus"},
-		{[]string{"create", "web", "f.nix", "-n"}, exitUsage, "-n"},
+		{[]string{"create", "web", "f.nix", "-n"}, exitUsage, "-n needs a value"},
+		{[]string{"help", "nope"}, exitUsage, `unknown command "nope"`},
+		{[]string{"help", "host", "nope"}, exitUsage, `host has no command "nope"`},
+		{[]string{"strat", "web"}, exitUsage, "did you mean start?"},
+		{[]string{"status", "web"}, exitUsage, "nixlxc calls it state"},
+		{[]string{"host"}, exitUsage, "host needs a command: setup or teardown"},
+		{[]string{"--bogus", "list"}, exitUsage, "unknown option --bogus"},
+		{[]string{"--state-dir"}, exitUsage, "--state-dir needs a value"},
+		{[]string{"--profile-dir", "list"}, exitUsage, `--profile-dir needs a value before the command (it took "list")`},
+		{[]string{"start", "web", "--timeout", "60"}, exitUsage, `"60" is not a duration; write a number and a unit, like 60s, 2m`},
+		{[]string{"start", "web", "--timeout", "-5s"}, exitUsage, `"-5s" is negative`},
+		{[]string{"start", "web", "--timeout=soon"}, exitUsage, `--timeout: "soon" is not a duration`},
+		{[]string{"autostart", "--parallel", "0"}, exitUsage, `"0" is not a positive whole number`},
+		{[]string{"autostart", "--attempts", "x"}, exitUsage, `"x" is not a positive whole number`},
+		{[]string{"list", "--format", "xml"}, exitUsage, `unknown format "xml"`},
+		{[]string{"list", "-c", "name,colour"}, exitUsage, `unknown column "colour"`},
+		{[]string{"list", "--format", "json", "-c", "name"}, exitUsage, "--columns selects table and csv columns"},
+		{[]string{"list", "--json", "--format", "csv"}, exitUsage, "disagree"},
+		{[]string{"version", "x"}, exitUsage, "version takes no arguments"},
 	} {
 		var stdout, stderr bytes.Buffer
 		args := append([]string{"nixlxc", "--state-dir", dir + "/state", "--profile-dir", dir + "/profiles"}, c.args...)

@@ -25,8 +25,9 @@ const (
 
 func autostartCommand() *cli.Command {
 	return &cli.Command{
-		Name:  "autostart",
-		Usage: "what the boot service runs: set up the host network, then start every autostart container in order",
+		Name:        "autostart",
+		Usage:       "what the boot service runs: set up the host network, then start every autostart container in order",
+		Description: "Example: nixlxc autostart --parallel 8",
 		Flags: []cli.Flag{
 			&cli.IntFlag{Name: "parallel", Value: defaultParallel, Usage: "containers of one order started at once"},
 			&cli.IntFlag{Name: "attempts", Value: defaultAttempts, Usage: "tries per container"},

@@ -7,9 +7,10 @@ import (
 
 func createCommand() *cli.Command {
 	return &cli.Command{
-		Name:      "create",
-		Usage:     "build a container's system from a config file and define the container",
-		ArgsUsage: "NAME CONFIG.nix",
+		Name:        "create",
+		Usage:       "build a container's system from a config file and define the container",
+		Description: "Example: nixlxc create web examples/webserver.nix -n \"-I nixpkgs=/src/nixpkgs\"",
+		ArgsUsage:   "NAME CONFIG.nix",
 		Flags: []cli.Flag{
 			nixArgsFlag,
 			&cli.BoolFlag{

@@ -10,9 +10,10 @@ import (
 
 func deleteGenerationsCommand() *cli.Command {
 	return &cli.Command{
-		Name:      "delete-generations",
-		Usage:     "delete generations: numbers, old, +N (keep N), Nd (older than N days); never the current one",
-		ArgsUsage: "NAME SPEC...",
+		Name:        "delete-generations",
+		Usage:       "delete generations: numbers, old, +N (keep N), Nd (older than N days); never the current one",
+		Description: "Example: nixlxc delete-generations web +3 30d",
+		ArgsUsage:   "NAME SPEC...",
 		Action: func(c *cli.Context) error {
 			all := c.Args().Slice()
 			if len(all) > 1 && all[1] == "--" {

@@ -7,9 +7,10 @@ import (
 
 func destroyCommand() *cli.Command {
 	return &cli.Command{
-		Name:      "destroy",
-		Usage:     "remove a container: rootfs, LXC config, profile and every generation, addresses",
-		ArgsUsage: "NAME",
+		Name:        "destroy",
+		Usage:       "remove a container: rootfs, LXC config, profile and every generation, addresses",
+		Description: "Example: nixlxc destroy web --force",
+		ArgsUsage:   "NAME",
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "force", Aliases: []string{"f"}, Usage: "kill a running container first"},
 		},

@@ -11,8 +11,9 @@ import (
 
 func doctorCommand() *cli.Command {
 	return &cli.Command{
-		Name:  "doctor",
-		Usage: "find (and with --repair fix) what interrupted commands left: leases, veths, profiles, directories, locks, GC roots",
+		Name:        "doctor",
+		Usage:       "find (and with --repair fix) what interrupted commands left: leases, veths, profiles, directories, locks, GC roots",
+		Description: "Example: nixlxc doctor --repair",
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "repair", Usage: "fix what can be fixed"},
 			&cli.BoolFlag{Name: "json", Usage: "print the findings as JSON"},

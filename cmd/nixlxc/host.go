@@ -7,19 +7,22 @@ import (
 
 func hostCommand() *cli.Command {
 	return &cli.Command{
-		Name:  "host",
-		Usage: "the host's side of the network: bridges, NAT, IPv6 (from host.json)",
+		Name:        "host",
+		Description: "Example: nixlxc host setup",
+		Usage:       "the host's side of the network: bridges, NAT, IPv6 (from host.json)",
 		Subcommands: []*cli.Command{
 			{
-				Name:  "setup",
-				Usage: "create brNC-hostonly and brNC-internet, forwarding and nixlxc's nftables rules; idempotent",
+				Name:        "setup",
+				Description: "Example: nixlxc host setup",
+				Usage:       "create brNC-hostonly and brNC-internet, forwarding and nixlxc's nftables rules; idempotent",
 				Action: withManager(nil, func(c *cli.Context, m *container.Manager, _ []string) error {
 					return m.HostSetup(c.Context)
 				}),
 			},
 			{
-				Name:  "teardown",
-				Usage: "remove exactly what setup made: nixlxc's bridges and nftables tables, its sysctl changes",
+				Name:        "teardown",
+				Description: "Example: nixlxc host teardown --force",
+				Usage:       "remove exactly what setup made: nixlxc's bridges and nftables tables, its sysctl changes",
 				Flags: []cli.Flag{
 					&cli.BoolFlag{Name: "force", Usage: "even while containers run (they lose their network)"},
 				},

@@ -11,9 +11,10 @@ import (
 
 func listGenerationsCommand() *cli.Command {
 	return &cli.Command{
-		Name:      "list-generations",
-		Usage:     "list a container's generations like nix-env --list-generations",
-		ArgsUsage: "NAME",
+		Name:        "list-generations",
+		Usage:       "list a container's generations like nix-env --list-generations",
+		Description: "Example: nixlxc list-generations web",
+		ArgsUsage:   "NAME",
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "json", Usage: "print a JSON array for scripts"},
 		},

@@ -9,9 +9,11 @@ import (
 
 func loginCommand() *cli.Command {
 	return &cli.Command{
-		Name:      "login",
-		Usage:     "open an interactive root shell in a running container",
-		ArgsUsage: "NAME",
+		Name:        "login",
+		Aliases:     []string{"root-login"}, // nixos-container's name
+		Usage:       "open an interactive root login shell in a running container",
+		Description: "Example: nixlxc login web",
+		ArgsUsage:   "NAME",
 		Action: withManager([]string{"NAME"}, func(c *cli.Context, m *container.Manager, a []string) error {
 			status, err := m.Login(c.Context, a[0], container.Stdio{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr})
 			if err != nil {

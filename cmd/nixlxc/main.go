@@ -51,15 +51,18 @@ func main() {
 // run is the whole program, for tests to call in-process.
 func run(args []string, stdout, stderr io.Writer) int {
 	app := newApp(stdout, stderr)
-	err := checkCommand(app, args)
+	line, err := parseCommandLine(app, args)
+	if err == nil {
+		err = line.checkValues()
+	}
 	if err == nil {
 		ctx := context.Background()
 		var in *interruption
-		if i := commandIndex(app, args); i >= len(args) || !passesSignals[args[i]] {
+		if len(line.path) == 0 || !passesSignals[line.path[0].Name] {
 			ctx, in = interruptible(ctx)
 			defer in.stop()
 		}
-		err = app.RunContext(ctx, reorderArgs(app, args))
+		err = app.RunContext(ctx, line.argv(args[0]))
 		if sig, ok := in.received(); ok && err != nil {
 			fmt.Fprintf(stderr, "nixlxc: interrupted by %s: %s\n", unix.SignalName(sig), oneline.Clean(err.Error()))
 			return 128 + int(sig)

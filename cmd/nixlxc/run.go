@@ -9,13 +9,14 @@ import (
 
 func runCommand() *cli.Command {
 	return &cli.Command{
-		Name:      "run",
-		Usage:     "run a command in a running container; its output and exit status pass through",
-		ArgsUsage: "NAME -- COMMAND [ARGS...]",
+		Name:        "run",
+		Usage:       "run a command in a running container; its output and exit status pass through",
+		Description: "Example: nixlxc run web -- systemctl status httpd",
+		ArgsUsage:   "NAME -- CMD [ARGS...]",
 		Action: func(c *cli.Context) error {
 			all := c.Args().Slice()
 			if len(all) < 2 {
-				return usagef("run needs NAME and a command: nixlxc run NAME -- COMMAND [ARGS...]")
+				return usagef("run needs NAME and a command: nixlxc run NAME -- CMD [ARGS...]")
 			}
 			name, argv := all[0], all[1:]
 			if argv[0] == "--" {

@@ -13,8 +13,9 @@ import (
 
 func shutdownAllCommand() *cli.Command {
 	return &cli.Command{
-		Name:  "shutdown-all",
-		Usage: "what the boot service runs at host shutdown: stop every running container cleanly, in reverse order",
+		Name:        "shutdown-all",
+		Usage:       "what the boot service runs at host shutdown: stop every running container cleanly, in reverse order",
+		Description: "Example: nixlxc shutdown-all --timeout 10s",
 		Flags: []cli.Flag{
 			&cli.DurationFlag{Name: "timeout", Value: 30 * time.Second, Usage: "how long each container may take to stop before it is killed"},
 			&cli.IntFlag{Name: "parallel", Value: defaultParallel, Usage: "containers of one order stopped at once"},

@@ -9,9 +9,10 @@ import (
 
 func stopCommand() *cli.Command {
 	return &cli.Command{
-		Name:      "stop",
-		Usage:     "stop a container cleanly (its init gets SIGPWR), killing it after a timeout",
-		ArgsUsage: "NAME",
+		Name:        "stop",
+		Usage:       "stop a container cleanly (its init gets its halt signal), killing it after a timeout",
+		Description: "Example: nixlxc stop web --timeout 10s",
+		ArgsUsage:   "NAME",
 		Flags: []cli.Flag{
 			&cli.DurationFlag{Name: "timeout", Value: 30 * time.Second, Usage: "how long the system may take to stop before it is killed"},
 		},

@@ -8,9 +8,10 @@ import (
 
 func switchGenerationCommand() *cli.Command {
 	return &cli.Command{
-		Name:      "switch-generation",
-		Usage:     "switch to generation N (in place if running)",
-		ArgsUsage: "NAME N",
+		Name:        "switch-generation",
+		Usage:       "switch to generation N (in place if running)",
+		Description: "Example: nixlxc switch-generation web 3",
+		ArgsUsage:   "NAME N",
 		Action: func(c *cli.Context) error {
 			a, err := args(c, "NAME", "N")
 			if err != nil {

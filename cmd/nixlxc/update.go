@@ -7,9 +7,10 @@ import (
 
 func updateCommand() *cli.Command {
 	return &cli.Command{
-		Name:      "update",
-		Usage:     "build a new generation from a config file; a running container switches to it in place",
-		ArgsUsage: "NAME CONFIG.nix",
+		Name:        "update",
+		Usage:       "build a new generation from a config file; a running container switches to it in place",
+		Description: "Example: nixlxc update web web.nix --auto-rollback",
+		ArgsUsage:   "NAME CONFIG.nix",
 		Flags: []cli.Flag{
 			nixArgsFlag,
 			&cli.BoolFlag{
