@@ -81,7 +81,7 @@ func commandGroups() []commandGroup {
 			updateCommand(), rollbackCommand(), listGenerationsCommand(), switchGenerationCommand(), deleteGenerationsCommand(),
 		}},
 		{"The host", []*cli.Command{hostCommand(), autostartCommand(), shutdownAllCommand(), doctorCommand()}},
-		{"This program", []*cli.Command{helpCommand(), versionCommand()}},
+		{"This program", []*cli.Command{helpCommand(), versionCommand(), completionCommand()}},
 	}
 }
 

@@ -87,6 +87,8 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"list", "-c", "name,colour"}, exitUsage, `unknown column "colour"`},
 		{[]string{"list", "--format", "json", "-c", "name"}, exitUsage, "--columns selects table and csv columns"},
 		{[]string{"list", "--json", "--format", "csv"}, exitUsage, "disagree"},
+		{[]string{"completion", "tcsh"}, exitUsage, `unknown shell "tcsh"`},
+		{[]string{"completion"}, exitUsage, "completion needs SHELL"},
 		{[]string{"version", "x"}, exitUsage, "version takes no arguments"},
 	} {
 		var stdout, stderr bytes.Buffer
