@@ -2,17 +2,43 @@
 GO ?= go
 PREFIX ?= /usr/local
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null)
+# Where the completion scripts go: where bash-completion and zsh look under
+# PREFIX; fish reads no /usr/local/share of its own, so a /usr/local
+# install puts its script in /etc/fish/completions, fish's directory for
+# the administrator's.
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
+ifeq ($(PREFIX),/usr/local)
+FISHCOMPDIR ?= /etc/fish/completions
+else
+FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
+endif
 
-.PHONY: build install install-service setup test demo bench fuzz clean
+.PHONY: build docs install install-service setup test demo bench fuzz clean
 
-# urfave_cli_no_docs drops the man-page generator nixlxc does not use; with
-# -s -w the binary starts faster (BENCHMARKS.md, figure 1).
+# urfave_cli_no_docs drops urfave/cli's own doc generator: the man page
+# comes from nixlxc's (`nixlxc help --man`, the definitions help shows);
+# with -s -w the binary starts faster (BENCHMARKS.md, figure 1).
 build:
-	$(GO) build -tags urfave_cli_no_docs -trimpath -ldflags "-s -w -X main.version=$(VERSION)" -o bin/nixlxc ./cmd/nixlxc
+	$(GO) build -tags urfave_cli_no_docs -trimpath -ldflags "-s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)" -o bin/nixlxc ./cmd/nixlxc
 
-install: build
+# The man page and the completion scripts, written by the binary just built
+# from its own command definitions, so they never disagree with its help.
+docs: build
+	mkdir -p bin/completions
+	bin/nixlxc help --man >bin/nixlxc.1
+	bin/nixlxc completion bash >bin/completions/nixlxc.bash
+	bin/nixlxc completion zsh >bin/completions/_nixlxc
+	bin/nixlxc completion fish >bin/completions/nixlxc.fish
+
+install: build docs
 	install -D -m 0755 bin/nixlxc $(DESTDIR)$(PREFIX)/bin/nixlxc
 	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/nixlxc/README.md
+	install -D -m 0644 bin/nixlxc.1 $(DESTDIR)$(PREFIX)/share/man/man1/nixlxc.1
+	install -D -m 0644 bin/completions/nixlxc.bash $(DESTDIR)$(BASHCOMPDIR)/nixlxc
+	install -D -m 0644 bin/completions/_nixlxc $(DESTDIR)$(ZSHCOMPDIR)/_nixlxc
+	install -D -m 0644 bin/completions/nixlxc.fish $(DESTDIR)$(FISHCOMPDIR)/nixlxc.fish
 
 # The boot service: `nixlxc autostart` at boot, `nixlxc shutdown-all` at
 # shutdown. Enabled, not started.
