@@ -7,6 +7,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup-host.sh
 export PATH=/usr/local/go/bin:$PATH
+# The stand-in's Nix settings, for this run only (scripts/test-nix.conf).
+NIX_CONFIG="${NIX_CONFIG:+$NIX_CONFIG
+}$(grep -v '^#' scripts/test-nix.conf)"
+export NIX_CONFIG
 # strace counts the processes a start execs (figure 2).
 if ! command -v strace >/dev/null; then
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends strace >/dev/null

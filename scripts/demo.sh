@@ -7,6 +7,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup-host.sh
 export PATH=/usr/local/go/bin:$PATH
+# The stand-in's Nix settings, for this run only (scripts/test-nix.conf), after the
+# caller's own.
+NIX_CONFIG="${NIX_CONFIG:+$NIX_CONFIG
+}$(grep -v '^#' scripts/test-nix.conf)"
+export NIX_CONFIG
 # On NixOS (untested here) the stand-in takes its static busybox from nixpkgs,
 # and, without Debian's systemd to relocate, boots its busybox init.
 if [ -e /etc/NIXOS ] && [ ! -e /usr/bin/busybox ] && [ -z "${NIXLXC_STANDIN_BUSYBOX_DIR:-}" ]; then

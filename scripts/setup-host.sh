@@ -1,8 +1,17 @@
 #!/usr/bin/env bash
-# Prepares a Debian 12 (or NixOS) host, as root, for nixlxc: packages, the
-# subordinate id range that unprivileged containers map root to, and the Nix
-# settings a single-user Nix without a build-users group needs. Idempotent:
-# running it again changes nothing.
+# Prepares a Debian 12 (or NixOS) host, as root, for nixlxc. What it changes,
+# all of it (the README's "What the setup changes" says the same):
+#   - Debian packages: PACKAGES below (with --test-tools, TEST_PACKAGES too);
+#   - root's subordinate ids in /etc/subuid and /etc/subgid, if not there;
+#   - /etc/nix/nix.conf: `build-users-group =`, only where no nixbld group
+#     exists (a single-user Nix, as Debian's nix-bin is, builds as root);
+#   - /usr/local: nixlxc, its man page and completions (make install), and
+#     nixlxc.service enabled, on hosts that boot with systemd.
+# Settings only the tests and the demo need (no sandbox, no binary cache)
+# are not written: they set them for their own runs (NIX_CONFIG).
+# Idempotent: running it again changes nothing.
+#
+#   bash scripts/setup-host.sh [--test-tools]
 set -euo pipefail
 
 die() { echo "setup-host: $*" >&2; exit 1; }
@@ -16,6 +25,15 @@ SUBID_COUNT=${NIXLXC_SUBID_COUNT:-65536000}
 SAFE_SUBID_START=1879048192
 
 PACKAGES=(lxc lxc-dev uidmap busybox-static nix-bin nftables iproute2 make gcc pkg-config ca-certificates git systemd patchelf)
+# What scripts/test.sh needs besides: man (man ./nixlxc.1), a YAML parser
+# (list --format yaml read back), the shells whose completions are tested.
+TEST_PACKAGES=(man-db python3-yaml zsh fish)
+
+case "${1:-}" in
+--test-tools) PACKAGES+=("${TEST_PACKAGES[@]}") ;;
+"") ;;
+*) die "unknown argument $1 (usage: setup-host.sh [--test-tools])" ;;
+esac
 
 install_packages() {
 	if [ -e /etc/NIXOS ]; then
@@ -88,11 +106,12 @@ setup_nix() {
 	fi
 	mkdir -p /etc/nix
 	touch /etc/nix/nix.conf
-	# No nixbld group and no daemon: root builds directly, without a sandbox.
-	set_nix_option build-users-group ""
-	set_nix_option sandbox false
-	# No binary cache is reachable offline; asking one only costs time.
-	set_nix_option substituters ""
+	# No nixbld group (Debian's nix-bin makes none; nix-setup-systemd
+	# does): Nix would refuse to build as root, its default group missing.
+	# Root then builds as itself, sandboxed as usual.
+	if ! getent group nixbld >/dev/null; then
+		set_nix_option build-users-group ""
+	fi
 	mkdir -p /nix/store /nix/var/nix/profiles/per-container /nix/var/nix/gcroots/auto
 	nix-store --init 2>/dev/null || true
 }

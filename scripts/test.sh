@@ -6,8 +6,16 @@
 # Each phase prints how long it took; a failure says which phase and why.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup-host.sh
+bash scripts/setup-host.sh --test-tools
 export PATH=/usr/local/go/bin:$PATH
+# Test-only Nix settings for this run (scripts/test-nix.conf), after the
+# caller's own.
+NIX_CONFIG="${NIX_CONFIG:+$NIX_CONFIG
+}$(grep -v '^#' scripts/test-nix.conf)"
+export NIX_CONFIG
+# The tests of what the test tools check (zsh, fish, man, YAML) fail
+# rather than skip when a tool is missing.
+export NIXLXC_TEST_TOOLS=1
 # On NixOS (untested here) the stand-in takes its static busybox from nixpkgs.
 if [ -e /etc/NIXOS ] && [ ! -e /usr/bin/busybox ] && [ -z "${NIXLXC_STANDIN_BUSYBOX_DIR:-}" ]; then
 	NIXLXC_STANDIN_BUSYBOX_DIR=$(nix-build '<nixpkgs>' -A pkgsStatic.busybox --no-out-link)/bin

@@ -37,6 +37,9 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	repoRoot = filepath.Dir(wd)
+	if err := useTestNixConfig(); err != nil {
+		panic(err)
+	}
 	binary = os.Getenv(envBinary)
 	if binary == "" && os.Geteuid() == 0 {
 		dir, err := os.MkdirTemp("", "nixlxc-bin-")
@@ -61,6 +64,27 @@ func TestMain(m *testing.M) {
 		os.Exit(code)
 	}
 	os.Exit(m.Run())
+}
+
+// useTestNixConfig hands Nix the tests' own settings (scripts/test-nix.conf:
+// no sandbox, no binary cache) through NIX_CONFIG, after the caller's, for
+// this test process and everything it runs, as scripts/test.sh does: the
+// host's nix.conf need not have them, and does not after setup-host.sh.
+func useTestNixConfig() error {
+	data, err := os.ReadFile(filepath.Join(repoRoot, "scripts", "test-nix.conf"))
+	if err != nil {
+		return err
+	}
+	var lines []string
+	if c := os.Getenv("NIX_CONFIG"); c != "" {
+		lines = append(lines, c)
+	}
+	for _, l := range strings.Split(string(data), "\n") {
+		if l != "" && !strings.HasPrefix(l, "#") && !strings.Contains(os.Getenv("NIX_CONFIG"), l) {
+			lines = append(lines, l)
+		}
+	}
+	return os.Setenv("NIX_CONFIG", strings.Join(lines, "\n"))
 }
 
 // netnsScript runs inside `unshare --net --mount`: a fresh sysfs shows the new
