@@ -78,12 +78,15 @@ func (h *host) hostJSON(content string) {
 	}
 }
 
+// showIP is show-ip --json: addresses plain, their prefix lengths beside.
 type showIP struct {
 	Hostonly *struct {
 		Bridge, HostVeth, MAC, IPv4 string
+		IPv4PrefixLength            int
 	} `json:"hostonly"`
 	Internet *struct {
-		Bridge, HostVeth, MAC, IPv4, IPv6 string
+		Bridge, HostVeth, MAC, IPv4, IPv6  string
+		IPv4PrefixLength, IPv6PrefixLength int
 	} `json:"internet"`
 }
 
@@ -148,7 +151,8 @@ func TestNetwork(t *testing.T) {
 
 	// NAT: IPv4 out through masquerade, IPv6 through the routed prefix.
 	s := h.showIP("nat")
-	if s.Internet == nil || s.Internet.IPv4 != "10.202.0.2/16" || s.Internet.IPv6 != "2001:db8:1:1::2/64" {
+	if s.Internet == nil || s.Internet.IPv4 != "10.202.0.2" || s.Internet.IPv4PrefixLength != 16 ||
+		s.Internet.IPv6 != "2001:db8:1:1::2" || s.Internet.IPv6PrefixLength != 64 {
 		t.Fatalf("nat's addresses: %+v", s.Internet)
 	}
 	if got := strings.TrimSpace(h.must("show-ip", "-6", "nat")); got != "2001:db8:1:1::2" {
@@ -279,7 +283,7 @@ func TestNetwork(t *testing.T) {
 		}
 	}
 	h.must("create", "fresh", nat)
-	if s := h.showIP("fresh"); s.Hostonly.IPv4 != "10.101.0.2/16" || s.Internet.IPv4 != "10.202.0.2/16" || s.Internet.IPv6 != "2001:db8:1:1::2/64" {
+	if s := h.showIP("fresh"); s.Hostonly.IPv4 != "10.101.0.2" || s.Hostonly.IPv4PrefixLength != 16 || s.Internet.IPv4 != "10.202.0.2" || s.Internet.IPv6 != "2001:db8:1:1::2" {
 		t.Errorf("after destroying everything the next container got %+v %+v, want the first addresses again", s.Hostonly, s.Internet)
 	}
 	h.must("destroy", "fresh")
