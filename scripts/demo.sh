@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The main job, end to end, on this host as root: set the host up, build
 # nixlxc, then create a container from examples/webserver.nix with the
-# stand-in nixpkgs, start it, reach it over the network, stop it and destroy
-# it. The host's network is left as it was found.
+# stand-in nixpkgs, start it, reach it over the network, update it in place
+# and roll it back, stop it and destroy it. The host's network is left as it
+# was found.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup-host.sh
@@ -58,6 +59,21 @@ for i in 1 2 3 4 5 6 7 8 9 10; do
 	sleep 0.2
 done
 step busybox wget -qO- "http://$ip/"
+# An edited config: generation 2, switched to in place (the same init keeps
+# running), then rolled back to generation 1, in place too.
+edited=$(mktemp -d)
+sed 's/Hello from/Hello again from/' examples/webserver.nix >"$edited/webserver.nix"
+init=$(lxc-info -P "$lxcpath" -n "$name" -p -H)
+step "$nixlxc" update "$name" "$edited/webserver.nix"
+step busybox wget -qO- "http://$ip/"
+step "$nixlxc" rollback "$name"
+step "$nixlxc" list-generations "$name"
+step busybox wget -qO- "http://$ip/"
+rm -r "$edited"
+if [ "$(lxc-info -P "$lxcpath" -n "$name" -p -H)" != "$init" ]; then
+	echo "demo: $name restarted during the update or the rollback" >&2
+	exit 1
+fi
 step "$nixlxc" run "$name" -- ping -c 1 10.101.0.1
 step "$nixlxc" stop "$name"
 step "$nixlxc" state "$name"
@@ -65,4 +81,4 @@ step "$nixlxc" destroy "$name"
 trap - EXIT
 cleanup
 echo
-echo "demo done: $name was created, booted with systemd, reached at $ip over brNC-hostonly, stopped and destroyed"
+echo "demo done: $name was created, booted with systemd, reached at $ip over brNC-hostonly, updated and rolled back in place (init $init throughout), stopped and destroyed"
