@@ -196,7 +196,7 @@ func TestGenerations(t *testing.T) {
 	if !strings.Contains(config, "lxc.start.auto = 0") || strings.Contains(config, "pids.max = 77") {
 		t.Errorf("after the rollback the LXC config keeps the failed generation's settings:\n%s", config)
 	}
-	if l := h.list(); len(l) != 1 || strings.Contains(h.must("list"), "autostart") {
+	if l := h.list(); len(l) != 1 || strings.TrimSpace(h.must("list", "-c", "autostart")) != "no" {
 		t.Errorf("after the rollback list shows the failed generation's autostart: %s", h.must("list"))
 	}
 	// Without --auto-rollback the failure is reported honestly and the
