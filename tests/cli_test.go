@@ -259,7 +259,7 @@ func TestCLIDocs(t *testing.T) {
 			k, v, _ := strings.Cut(l, " ")
 			got[k] = v
 		}
-		if got["liblxc"] != strings.TrimSpace(string(lxcVersion)) || got["nix"] != nixFields[len(nixFields)-1] || got["nixlxc"] == "" {
+		if got["liblxc"] != strings.TrimSpace(string(lxcVersion)) || got["nix"] != nixFields[len(nixFields)-1] || !strings.HasPrefix(got["nixlxc"], "version ") {
 			t.Errorf("%v:\n%s\nwant liblxc %s, nix %s", args, out, lxcVersion, nixFields[len(nixFields)-1])
 		}
 		if args[0] == built && got["commit"] != strings.TrimSpace(string(head)) {

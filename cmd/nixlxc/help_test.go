@@ -146,6 +146,9 @@ func TestVersion(t *testing.T) {
 			t.Fatalf("%q: exit %d: %s", args, code, stderr)
 		}
 		lines := strings.Split(strings.TrimSpace(out), "\n")
+		if lines[0] != "nixlxc version "+version {
+			t.Errorf("%q: first line %q, want nixlxc version %s", args, lines[0], version)
+		}
 		var keys []string
 		for _, l := range lines {
 			k, v, _ := strings.Cut(l, " ")

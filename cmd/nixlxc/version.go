@@ -28,7 +28,8 @@ func versionCommand() *cli.Command {
 				return err
 			}
 			w := c.App.Writer
-			fmt.Fprintf(w, "nixlxc %s\n", version)
+			// The first line is what --version printed before it said more.
+			fmt.Fprintf(w, "nixlxc version %s\n", version)
 			fmt.Fprintf(w, "commit %s\n", buildCommit())
 			fmt.Fprintf(w, "liblxc %s\n", lxcapi.Version())
 			// Nix is asked, not assumed: the nix-instantiate on PATH is the
