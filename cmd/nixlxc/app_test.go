@@ -36,6 +36,9 @@ func TestParseCommandLine(t *testing.T) {
 		{[]string{"nixlxc", "host", "help"}, []string{"nixlxc", "help", "host"}},
 		{[]string{"nixlxc", "--version"}, []string{"nixlxc", "version"}},
 		{[]string{"nixlxc", "root-login", "web"}, []string{"nixlxc", "login", "web"}},
+		{[]string{"nixlxc", "create", "web", "f.nix", "-n=-v"}, []string{"nixlxc", "create", "-n=-v", "web", "f.nix"}},
+		{[]string{"nixlxc", "host", "--state-dir", "/s", "setup"}, []string{"nixlxc", "--state-dir", "/s", "host", "setup"}},
+		{[]string{"nixlxc", "start", "--no-wait", "web", "--timeout", "2m"}, []string{"nixlxc", "start", "--no-wait", "--timeout", "2m", "web"}},
 	}
 	for _, c := range cases {
 		l, err := parseCommandLine(app, c.in)
@@ -77,6 +80,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"host"}, exitUsage, "host needs a command: setup or teardown"},
 		{[]string{"--bogus", "list"}, exitUsage, "unknown option --bogus"},
 		{[]string{"--state-dir"}, exitUsage, "--state-dir needs a value"},
+		{[]string{"create", "web", "f.nix", "-n", "-v"}, exitUsage, "-n needs a value: ARGS; to give it -v, write -n=-v"},
 		{[]string{"--profile-dir", "list"}, exitUsage, `--profile-dir needs a value before the command (it took "list")`},
 		{[]string{"start", "web", "--timeout", "60"}, exitUsage, `"60" is not a duration; write a number and a unit, like 60s, 2m`},
 		{[]string{"start", "web", "--timeout", "-5s"}, exitUsage, `"-5s" is negative`},

@@ -161,8 +161,11 @@ func (l *commandLine) take(into *[]string, f cli.Flag, a string, rest []string, 
 	}
 	// No word left, or the next word is one of nixlxc's own options: the
 	// value is missing (the next word is not a bad value).
-	if i+1 == len(rest) || isOptionWord(rest[i+1]) && (isHelpWord(rest[i+1]) || l.knownOption(rest[i+1])) {
+	if i+1 == len(rest) {
 		return i, usagef("%s%s needs a value%s (see %s)", prefix, a, valueHint(f), see)
+	}
+	if isOptionWord(rest[i+1]) && (isHelpWord(rest[i+1]) || l.knownOption(rest[i+1])) {
+		return i, usagef("%s%s needs a value%s; to give it %s, write %s=%s (see %s)", prefix, a, valueHint(f), rest[i+1], a, rest[i+1], see)
 	}
 	*into = append(*into, rest[i+1])
 	l.values = append(l.values, flagValue{written: a, flag: f, value: rest[i+1], separate: true, afterCommand: cmd != ""})
