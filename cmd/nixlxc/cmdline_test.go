@@ -133,3 +133,39 @@ func mustDuration(t *testing.T, s string) time.Duration {
 	}
 	return d
 }
+
+// Any command line: no panic, and one nixlxc accepts it hands urfave/cli a
+// command line nixlxc reads back the same (a fixed point).
+func FuzzParseCommandLine(f *testing.F) {
+	for _, s := range []string{
+		"create web web.nix -n -I nixpkgs=/x",
+		"--state-dir /s start web --timeout 2m --no-wait",
+		"run web -- ls -l --help",
+		"host --profile-dir /p setup --help",
+		"list -c name,nat --format=csv --no-header",
+		"start --timeout web",
+		"--state-dir list",
+		"help host teardown",
+		"delete-generations web +2 -- 3",
+		"-v --version",
+	} {
+		f.Add(s)
+	}
+	app := newApp(nil, nil)
+	f.Fuzz(func(t *testing.T, line string) {
+		argv := append([]string{"nixlxc"}, strings.Fields(line)...)
+		l, err := parseCommandLine(app, argv)
+		if err != nil {
+			return
+		}
+		l.checkValues()
+		once := l.argv("nixlxc")
+		again, err := parseCommandLine(app, once)
+		if err != nil {
+			t.Fatalf("%q gave %q, which does not parse: %v", argv, once, err)
+		}
+		if twice := again.argv("nixlxc"); strings.Join(twice, "\x00") != strings.Join(once, "\x00") {
+			t.Fatalf("%q gave %q, then %q", argv, once, twice)
+		}
+	})
+}
