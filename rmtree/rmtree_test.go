@@ -171,9 +171,9 @@ func TestBindMountInsideIsRefused(t *testing.T) {
 		}
 		// Found while walking, too: the mount check before the walk
 		// cannot see mounts made after it.
-		parent, _ := openDir(filepath.Dir(dir))
-		defer unix.Close(parent)
-		err := removeAt(parent, filepath.Base(dir), dir)
+		fd, _ := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY, 0)
+		defer unix.Close(fd)
+		err := emptyTree(fd, dir)
 		var me *MountError
 		if !errors.As(err, &me) {
 			t.Errorf("walking into a bind mount = %v, want a MountError", err)
@@ -193,9 +193,9 @@ func TestBindMountedFileIsRefused(t *testing.T) {
 			t.Errorf("bind mount: %v", err)
 			return
 		}
-		parent, _ := openDir(filepath.Dir(dir))
-		defer unix.Close(parent)
-		err := removeAt(parent, filepath.Base(dir), dir)
+		fd, _ := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY, 0)
+		defer unix.Close(fd)
+		err := emptyTree(fd, dir)
 		var me *MountError
 		if !errors.As(err, &me) || me.Path != target {
 			t.Errorf("removing a tree with a file bind-mounted in it = %v, want a MountError naming %s", err, target)
@@ -203,4 +203,61 @@ func TestBindMountedFileIsRefused(t *testing.T) {
 		checkKept(t, outside)
 		unix.Unmount(target, 0)
 	})
+}
+
+// A tree far deeper than the descriptors the process may hold (a container
+// nests directories with mkdirat): removed whole, within a small limit.
+func TestRemoveAHostileDepth(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "deep")
+	os.Mkdir(dir, 0o755)
+	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const depth = 3000
+	for i := 0; i < depth; i++ {
+		if err := unix.Mkdirat(fd, "d", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if i%7 == 0 {
+			f, _ := unix.Openat(fd, "file", unix.O_CREAT|unix.O_WRONLY, 0o644)
+			unix.Close(f)
+		}
+		next, err := unix.Openat(fd, "d", unix.O_RDONLY|unix.O_DIRECTORY, 0)
+		unix.Close(fd)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fd = next
+	}
+	unix.Close(fd)
+	var old unix.Rlimit
+	unix.Getrlimit(unix.RLIMIT_NOFILE, &old)
+	lim := old
+	lim.Cur = 512
+	if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Setrlimit(unix.RLIMIT_NOFILE, &old)
+	if err := RemoveAll(dir); err != nil {
+		if len(err.Error()) > 2048 {
+			t.Errorf("an error line of %d bytes", len(err.Error()))
+		}
+		t.Fatal(err)
+	}
+	if _, err := os.Lstat(dir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the deep tree is still there: %v", err)
+	}
+}
+
+func TestDescribeShortensDeepPaths(t *testing.T) {
+	var stack []*level
+	stack = append(stack, &level{name: "/top"})
+	for i := 0; i < 100; i++ {
+		stack = append(stack, &level{name: "d"})
+	}
+	got := describe(stack, "x")
+	if !strings.HasPrefix(got, "/top/d/d/d/(94 levels)/d/d/d/x") {
+		t.Errorf("describe = %q", got)
+	}
 }
