@@ -41,7 +41,10 @@ var extraRules = []extraRule{
 	{"lxc.signal.reboot", checkSignal},
 	{"lxc.signal.stop", checkSignal},
 	{"lxc.tty.max", checkRange(0, 64)},
-	{"lxc.pty.max", checkRange(1, 4096)},
+	// The host's pty pool is one for every container (kernel.pty.max
+	// less its reserve: 3072 by default): a container takes at most a
+	// twelfth of it.
+	{"lxc.pty.max", checkRange(1, 256)},
 }
 
 // extraOwned explains the refusal of keys nixlxc sets from the settings.
@@ -183,21 +186,33 @@ func checkSysctl(key, value string) error {
 	return nil
 }
 
-// cgroupControllers are the controllers whose settings a container file may
-// set, on either hierarchy. Left out: devices (allowing devices widens the
-// boundary), and every key that is not a controller's own file:
-// lxc.cgroup.dir, .relative (where the container's cgroup lives: outside
-// nixlxc's layout, left behind at destroy), and cgroup.procs, tasks and
-// the other core files (they would move host processes, or the cgroup).
-var cgroupControllers = []string{"blkio", "cpu", "cpuacct", "cpuset", "freezer", "hugetlb", "io", "memory", "misc", "net_cls", "net_prio", "pids", "rdma"}
+// cgroupLimits are the cgroup files a container file may set, on either
+// hierarchy: limits and weights, nothing else. Left out: devices (allowing
+// devices widens the boundary), freezer (a container frozen from its own
+// config hangs liblxc's monitor, and with it every command on it), and
+// every key that is not a controller's limit: lxc.cgroup.dir, .relative
+// (where the container's cgroup lives: outside nixlxc's layout, left
+// behind at destroy), cgroup.procs, tasks and the other core files (they
+// would move host processes, or the cgroup).
+var cgroupLimits = []string{
+	// v1
+	"blkio.weight", "blkio.throttle.read_bps_device", "blkio.throttle.write_bps_device",
+	"blkio.throttle.read_iops_device", "blkio.throttle.write_iops_device",
+	"cpu.shares", "cpu.cfs_quota_us", "cpu.cfs_period_us",
+	"memory.limit_in_bytes", "memory.soft_limit_in_bytes", "memory.memsw.limit_in_bytes", "memory.swappiness",
+	// v2
+	"cpu.max", "cpu.weight", "io.max", "io.weight",
+	"memory.max", "memory.high", "memory.low", "memory.min", "memory.swap.max", "memory.swap.high",
+	// both
+	"cpuset.cpus", "cpuset.mems", "pids.max", "rdma.max", "misc.max",
+}
 
 func checkCgroup(key, _ string) error {
 	sub := strings.TrimPrefix(strings.TrimPrefix(key, "lxc.cgroup2."), "lxc.cgroup.")
-	controller, file, ok := strings.Cut(sub, ".")
-	if !ok || file == "" || !slices.Contains(cgroupControllers, controller) {
-		return fmt.Errorf("only a controller's settings may be set (%s.<setting>), not %q", strings.Join(cgroupControllers, "|"), sub)
+	if slices.Contains(cgroupLimits, sub) {
+		return nil
 	}
-	return nil
+	return fmt.Errorf("only a cgroup limit may be set (%s), not %q", strings.Join(cgroupLimits, ", "), sub)
 }
 
 // capabilities are the names liblxc knows (without CAP_), in its order.

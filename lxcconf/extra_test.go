@@ -19,6 +19,7 @@ func TestParseExtraValues(t *testing.T) {
 		"lxc.cgroup.cpuset.cpus = 0-1",
 		"lxc.cgroup2.memory.high = 512M",
 		"lxc.cgroup2.io.weight = 50",
+		"lxc.cgroup.pids.max = 100",
 		"lxc.cap.drop = sys_time sys_module",
 		"lxc.signal.halt = SIGRTMIN+3",
 		"lxc.signal.halt = sigpwr",
@@ -64,6 +65,12 @@ func TestParseExtraValues(t *testing.T) {
 		"lxc.environment =":                  "empty value",
 		"lxc.mount.entry =":                  "empty value",
 		"lxc.cgroup.memory.limit_in_bytes =": "empty value",
+		// A container frozen by its own config hangs every command on it.
+		"lxc.cgroup.freezer.state = FROZEN": "freezer.state",
+		"lxc.cgroup2.cgroup.freeze = 1":     "cgroup.freeze",
+		"lxc.cgroup.memory.force_empty = 0": "memory.force_empty",
+		// The host's pty pool.
+		"lxc.pty.max = 1024": "lxc.pty.max",
 		// cgroup placement and core files.
 		"lxc.cgroup.dir = advescape":            "lxc.cgroup.dir",
 		"lxc.cgroup.dir.container = x":          "lxc.cgroup.dir.container",

@@ -129,8 +129,12 @@ func (c *Config) Items() ([]Item, error) {
 	// What Debian's common.conf and userns.conf would give, spelled out so
 	// the config means the same on every distribution.
 	add("lxc.tty.dir", "lxc")
-	add("lxc.tty.max", "4")
-	add("lxc.pty.max", "1024")
+	// No ttys but the console: nixlxc attaches (run, login) with a pty of
+	// the container's own, and each tty is one more of the host's ptys
+	// (kernel.pty.max is 4096 for the whole host). 64 ptys inside: enough
+	// sessions, and no container can take the host's pool.
+	add("lxc.tty.max", "0")
+	add("lxc.pty.max", "64")
 	add("lxc.autodev", "1")
 	add("lxc.mount.auto", "proc:mixed sys:mixed cgroup:mixed:force")
 	// On hosts with AppArmor (Debian's default), a profile liblxc generates
