@@ -16,6 +16,7 @@ import (
 	"github.com/nixlxc/nixlxc/revert"
 	"github.com/nixlxc/nixlxc/rmtree"
 	"github.com/nixlxc/nixlxc/spec"
+	"golang.org/x/sys/unix"
 )
 
 // CreateOptions are create's choices beyond the name and file.
@@ -119,6 +120,9 @@ func (m *Manager) Create(ctx context.Context, name, file string, o CreateOptions
 		faultpoint.Hit("create:generation")
 
 		if err := makeRootfs(m.paths.rootfs(name), m.paths.runDir(name), int(rec.IDMapBase)); err != nil {
+			return err
+		}
+		if err := closeContainerDir(m.paths.containerDir(name), int(rec.IDMapBase)); err != nil {
 			return err
 		}
 		faultpoint.Hit("create:rootfs")
@@ -255,4 +259,22 @@ func makeRootfs(rootfs, runDir string, id int) error {
 		return fmt.Errorf("creating %s: %w", runDir, err)
 	}
 	return os.Lchown(runDir, id, id)
+}
+
+// closeContainerDir lets only the container's root (its host gid) pass
+// through the container's directory to its rootfs: host users must not
+// reach the container's files, where a setuid program the container made
+// would run as the container's root (and world-readable files are read).
+func closeContainerDir(dir string, gid int) error {
+	var st unix.Stat_t
+	if err := unix.Lstat(dir, &st); err != nil {
+		return err
+	}
+	if st.Uid == 0 && int(st.Gid) == gid && st.Mode&0o7777 == 0o710 {
+		return nil
+	}
+	if err := os.Lchown(dir, 0, gid); err != nil {
+		return err
+	}
+	return os.Chmod(dir, 0o710)
 }

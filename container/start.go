@@ -96,6 +96,10 @@ func (l *launcher) launch(ctx context.Context, rec *record, h lxcHandle) error {
 	if err := l.m.guard().checkTargets(name, settings); err != nil {
 		return fmt.Errorf("starting %s: %w", name, err)
 	}
+	// A container made by an older nixlxc gets its directory closed too.
+	if err := closeContainerDir(l.m.paths.containerDir(name), int(rec.IDMapBase)); err != nil {
+		return err
+	}
 	if err := clearDir(l.m.paths.runDir(name)); err != nil {
 		return err
 	}

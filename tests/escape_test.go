@@ -487,3 +487,35 @@ func monitorCgroups(name string) []string {
 	}
 	return out
 }
+
+// TestHostUsersKeptOut: a host user cannot reach a container's files
+// through the host's state directory: not its rootfs (where a setuid
+// program the container made would run as the container's root), not its
+// run directory, not its world-readable files.
+func TestHostUsersKeptOut(t *testing.T) {
+	if !isolate(t) {
+		return
+	}
+	h := newHost(t)
+	h.busyboxInit()
+	h.must("create", "xusr", h.file("u.nix", `{ ... }: { }`))
+	h.must("start", "xusr")
+	h.must("run", "xusr", "--", "sh", "-c", "echo secret > /root/open; chmod 644 /root/open; cp /run/current-system/sw/bin/busybox /tmp/bb; chmod 4755 /tmp/bb")
+	rootfs := filepath.Join(h.stateDir, "lxc/xusr/rootfs")
+	for _, path := range []string{filepath.Join(rootfs, "root/open"), filepath.Join(rootfs, "tmp/bb"), filepath.Join(h.stateDir, "lxc/xusr/run")} {
+		out, err := exec.Command("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "ls", "-l", path).CombinedOutput()
+		if err == nil {
+			t.Errorf("a host user reached %s:\n%s", path, out)
+		}
+	}
+	out, err := exec.Command("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", filepath.Join(rootfs, "tmp/bb"), "id").CombinedOutput()
+	if err == nil {
+		t.Errorf("a host user ran the container's setuid program: %s", out)
+	}
+	// The container itself still runs and reaches its files.
+	if got := strings.TrimSpace(h.must("run", "xusr", "--", "cat", "/root/open")); got != "secret" {
+		t.Errorf("inside: %q", got)
+	}
+	h.must("stop", "xusr")
+	h.must("start", "xusr")
+}
