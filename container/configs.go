@@ -73,7 +73,7 @@ func (cf *configs) lxcConfig(r *record, s spec.Settings, nets []lxcconf.Network)
 		Limits: lxcconf.Limits{
 			MemoryBytes: s.Limits.MemoryBytes(),
 			CPUs:        s.Limits.CPUs,
-			Pids:        s.Limits.Pids,
+			Pids:        pidsLimit(s.Limits.Pids),
 		},
 		LogFile:    cf.paths.logPath(r.Name),
 		ConsoleLog: cf.paths.consolePath(r.Name),
@@ -146,4 +146,16 @@ func (cf *configs) renderKey(rec *record, s spec.Settings) string {
 		return ""
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// defaultPids bounds a container's processes and threads when its file
+// sets no limit: a fork bomb inside must leave the host room to run
+// nixlxc, which needs threads to stop it.
+const defaultPids = 4096
+
+func pidsLimit(set int64) int64 {
+	if set > 0 {
+		return set
+	}
+	return defaultPids
 }

@@ -142,14 +142,14 @@ func TestGenerationsMove(t *testing.T) {
 		t.Fatalf("generations %+v, %v", gens, err)
 	}
 	config, _ := os.ReadFile(tm.paths.configPath("gen"))
-	if !bytes.Contains(config, []byte("pids")) {
+	if !bytes.Contains(config, []byte("pids.max = 100\n")) {
 		t.Errorf("generation 2's limit is not rendered:\n%s", config)
 	}
 	tm.must(tm.Rollback(ctx, "gen"))
 	if g, _ := tm.recs.current("gen"); g.Number != 1 {
 		t.Errorf("after rollback generation %d is current", g.Number)
 	}
-	if config, _ := os.ReadFile(tm.paths.configPath("gen")); bytes.Contains(config, []byte("pids")) {
+	if config, _ := os.ReadFile(tm.paths.configPath("gen")); bytes.Contains(config, []byte("pids.max = 100\n")) {
 		t.Error("after rollback generation 2's limit is still rendered")
 	}
 	if err := tm.Rollback(ctx, "gen"); KindOf(err) != KindNotFound {
@@ -339,5 +339,14 @@ func TestAutostartAndShutdownAll(t *testing.T) {
 	}
 	if a := tm.lxc.Active(); len(a) > 0 {
 		t.Errorf("still running: %v", a)
+	}
+}
+
+func TestDefaultPidsLimit(t *testing.T) {
+	tm := newTestManager(t)
+	tm.must(tm.Create(ctx, "lim", tm.config("v1.json", "one", nil), CreateOptions{}))
+	config, _ := os.ReadFile(tm.paths.configPath("lim"))
+	if !bytes.Contains(config, []byte("pids.max = 4096\n")) {
+		t.Errorf("no default pids limit:\n%s", config)
 	}
 }
