@@ -128,11 +128,15 @@ func parseAutostart(raw json.RawMessage) (Autostart, error) {
 	}
 	a.Enable = set.Enable == nil || *set.Enable
 	if set.Order != nil {
+		if *set.Order < -1000 || *set.Order > 1000 {
+			return a, fmt.Errorf("%w autostart.order: %d is not between -1000 and 1000", ErrInvalid, *set.Order)
+		}
 		a.Order = *set.Order
 	}
 	if set.Delay != nil {
-		if *set.Delay < 0 || *set.Delay > 3600 {
-			return a, fmt.Errorf("%w autostart.delay: %d is not between 0 and 3600 seconds", ErrInvalid, *set.Delay)
+		// One container's delay holds back every later one at boot.
+		if *set.Delay < 0 || *set.Delay > 300 {
+			return a, fmt.Errorf("%w autostart.delay: %d is not between 0 and 300 seconds", ErrInvalid, *set.Delay)
 		}
 		a.Delay = *set.Delay
 	}
