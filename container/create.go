@@ -215,7 +215,11 @@ func (m *Manager) build(ctx context.Context, rec *record, file string, s spec.Se
 	}
 	req := buildRequest(rec.Name, file, ip, s, m.net.nameservers(s), link)
 	req.StateVersion = rec.StateVersion
+	progress := m.buildReporter(rec.Name)
+	req.Progress = progress.progress
+	progress.begin()
 	system, err = m.nixFor(rec).BuildSystem(ctx, req)
+	progress.end()
 	if err != nil {
 		done()
 		return "", func() {}, err

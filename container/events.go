@@ -12,6 +12,8 @@ type Event struct {
 	Container string    `json:"container,omitempty"`
 	Kind      EventKind `json:"kind"`
 	Text      string    `json:"text"`
+	// Build is where a build stands, in build events.
+	Build *BuildState `json:"build,omitempty"`
 }
 
 // EventKind says what an event is.
@@ -22,6 +24,12 @@ const (
 	Note     EventKind = "note"     // something worth knowing
 	Warning  EventKind = "warning"  // something went wrong, and the command went on
 	Output   EventKind = "output"   // a line the container printed (its activation)
+
+	// A build (buildprogress.go). Text is a line to print where no live
+	// status is shown, or "".
+	BuildStatus EventKind = "build"      // where the build stands (Build); Build.Finished ends it
+	BuildLog    EventKind = "build-log"  // a line of a builder's log (Build.Derivation's)
+	BuildTail   EventKind = "build-tail" // a line of the end of a failed builder's log
 )
 
 // emit sends an event to the caller.

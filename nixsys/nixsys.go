@@ -8,6 +8,7 @@
 package nixsys
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -17,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/nixlxc/nixlxc/internal/oneline"
+	"io"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -141,7 +143,18 @@ func messageBelow(lines []string) string {
 var ErrNix = errors.New("nix")
 
 func (n Nix) run(ctx context.Context, op, tool string, args ...string) (string, error) {
+	return n.runReporting(ctx, op, tool, nil, args...)
+}
+
+// runReporting runs a Nix tool. With report, Nix logs in internal-json and
+// what it reports reaches report as it happens; the error keeps the text
+// Nix would have printed.
+func (n Nix) runReporting(ctx context.Context, op, tool string, report func(Progress), args ...string) (string, error) {
 	all := append(append([]string{}, args...), n.Args...)
+	if report != nil {
+		// Last, so it wins over a --log-format among the user's arguments.
+		all = append(all, "--log-format", "internal-json")
+	}
 	cmd := exec.CommandContext(ctx, tool, all...)
 	if n.Env != nil {
 		cmd.Env = n.Env
@@ -159,13 +172,66 @@ func (n Nix) run(ctx context.Context, op, tool string, args ...string) (string, 
 	cmd.WaitDelay = 30 * time.Second
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	var log *progressLog
+	if report != nil {
+		log = newProgressLog(report)
+		cmd.Stderr = nil
+		pipe, err := cmd.StderrPipe()
+		if err != nil {
+			return "", err
+		}
+		if err := cmd.Start(); err != nil {
+			return "", n.startError(tool, err)
+		}
+		eachLine(pipe, maxLogLine, log.line)
+		err = cmd.Wait()
+		if err != nil {
+			return "", &Error{Op: op, Stderr: log.text.String(), Err: err}
+		}
+		return strings.TrimSpace(stdout.String()), nil
+	}
 	if err := cmd.Run(); err != nil {
 		if errors.Is(err, exec.ErrNotFound) {
-			return "", fmt.Errorf("%w: %s is not installed (run scripts/setup-host.sh)", ErrNix, tool)
+			return "", n.startError(tool, err)
 		}
 		return "", &Error{Op: op, Stderr: stderr.String(), Err: err}
 	}
 	return strings.TrimSpace(stdout.String()), nil
+}
+
+func (n Nix) startError(tool string, err error) error {
+	if errors.Is(err, exec.ErrNotFound) {
+		return fmt.Errorf("%w: %s is not installed (run scripts/setup-host.sh)", ErrNix, tool)
+	}
+	return fmt.Errorf("%w: running %s: %v", ErrNix, tool, err)
+}
+
+// maxLogLine bounds one line of Nix's log that nixsys keeps: a builder
+// decides how long its lines are.
+const maxLogLine = 64 << 10
+
+// eachLine calls fn with every line r yields, until r ends, each cut to
+// max bytes; r is read to its end whatever the lines' lengths, so the
+// writer never blocks on a full pipe.
+func eachLine(r io.Reader, max int, fn func(string)) {
+	br := bufio.NewReaderSize(r, 4096)
+	var line []byte
+	for {
+		chunk, isPrefix, err := br.ReadLine()
+		if len(line) < max {
+			line = append(line, chunk[:min(len(chunk), max-len(line))]...)
+		}
+		if err != nil {
+			if len(line) > 0 {
+				fn(string(line))
+			}
+			return
+		}
+		if !isPrefix {
+			fn(string(line))
+			line = line[:0]
+		}
+	}
 }
 
 // ensureExprs writes the embedded expressions to a directory named after
@@ -227,6 +293,8 @@ type Build struct {
 	// OutLink keeps the result alive against a concurrent garbage collection
 	// until the caller has made it a generation; the caller removes it.
 	OutLink string
+	// Progress, if set, hears what Nix does as it builds.
+	Progress func(Progress)
 }
 
 // BuildSystem builds the container's system and returns its store path.
@@ -238,7 +306,7 @@ func (n Nix) BuildSystem(ctx context.Context, b Build) (string, error) {
 	ns, _ := json.Marshal(append([]string{}, b.Nameservers...))
 	args := []string{
 		filepath.Join(dir, "system.nix"),
-		"-Q", // build logs only in the error, as "last N log lines"
+		"-Q", // without Progress, build logs only in the error, as "last N log lines"
 		"--argstr", "configFile", b.ConfigFile,
 		"--argstr", "name", b.Name,
 		"--argstr", "ip", b.IP,
@@ -251,7 +319,7 @@ func (n Nix) BuildSystem(ctx context.Context, b Build) (string, error) {
 	} else {
 		args = append(args, "--no-out-link")
 	}
-	out, err := n.run(ctx, "building the system of "+b.Name, "nix-build", args...)
+	out, err := n.runReporting(ctx, "building the system of "+b.Name, "nix-build", b.Progress, args...)
 	if err != nil {
 		return "", err
 	}

@@ -153,7 +153,7 @@ func manager(c *cli.Context) (*container.Manager, error) {
 		ProfileDir: location("profile-dir", inst.ProfileDir),
 		HostConfig: location("host-config", inst.HostConfig),
 		NixArgs:    nixArgs,
-		Events:     printEvents(c.App.Writer),
+		Events:     printEvents(c.App.Writer, c.Bool("print-build-logs")),
 		Trace:      trace,
 	})
 	if err != nil {

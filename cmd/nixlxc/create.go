@@ -13,6 +13,7 @@ func createCommand() *cli.Command {
 		ArgsUsage:   "NAME CONFIG.nix",
 		Flags: []cli.Flag{
 			nixArgsFlag,
+			buildLogsFlag,
 			&cli.BoolFlag{
 				Name:  "shared-idmap",
 				Usage: "map root to host uid 100000 like every nixcloud container, instead of a range of its own",

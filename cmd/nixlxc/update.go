@@ -13,6 +13,7 @@ func updateCommand() *cli.Command {
 		ArgsUsage:   "NAME CONFIG.nix",
 		Flags: []cli.Flag{
 			nixArgsFlag,
+			buildLogsFlag,
 			&cli.BoolFlag{
 				Name:  "auto-rollback",
 				Usage: "if the new generation fails to activate or to report healthy, re-activate the previous one",
