@@ -60,6 +60,8 @@ const (
 	Failed                          // every try failed
 	Stopped                         // it stopped (shutdown)
 	StopFailed                      // it did not stop
+	Starting                        // a try begins (Attempt of Attempts)
+	Stopping                        // its stop begins
 )
 
 // Event is one step, for the caller to show.
@@ -136,6 +138,7 @@ func Start(ctx context.Context, groups [][]Member, s Starter, o Options) (Result
 
 func startOne(ctx context.Context, m Member, s Starter, o Options, rep func(Event)) (already bool, err error) {
 	for attempt := 1; ; attempt++ {
+		rep(Event{Kind: Starting, Member: m, Attempt: attempt, Attempts: o.Attempts})
 		already, err = s.Start(ctx, m.Name)
 		if err == nil {
 			return already, nil
@@ -169,6 +172,7 @@ func Stop(ctx context.Context, groups [][]Member, stop func(ctx context.Context,
 		for _, m := range groups[gi] {
 			m := m
 			g.Go(func() error {
+				rep(Event{Kind: Stopping, Member: m})
 				err := stop(ctx, m.Name)
 				mu.Lock()
 				defer mu.Unlock()

@@ -105,7 +105,7 @@ func TestStartOrderRetriesAndFailures(t *testing.T) {
 		t.Errorf("retries: %v", f.log)
 	}
 	joined := strings.Join(events, ",")
-	for _, e := range []string{"2 flaky 1/2", "3 broken 0/2", "2 broken 1/2", "0 flaky", "1 up"} {
+	for _, e := range []string{"6 flaky 1/2", "2 flaky 1/2", "6 flaky 2/2", "3 broken 0/2", "2 broken 1/2", "0 flaky", "1 up"} {
 		if !strings.Contains(joined, e) {
 			t.Errorf("events %v lack %q", events, e)
 		}

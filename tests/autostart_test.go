@@ -102,13 +102,19 @@ func TestAutostart(t *testing.T) {
 
 	// Running autostart again changes nothing and succeeds for those up.
 	h.must("destroy", broken)
-	if out := h.must("autostart"); !strings.Contains(out, "2 already running") {
+	if out := h.must("autostart"); !strings.Contains(out, "2 already running") || !strings.Contains(out, early+" (order 10) was running") {
 		t.Errorf("a second autostart: %q", out)
 	}
 
 	out := h.must("shutdown-all", "--timeout", "20s")
 	if strings.Contains(out, "killing") || !strings.Contains(out, "2 stopped") {
 		t.Errorf("shutdown-all: %q", out)
+	}
+	// One line per container, without a terminal.
+	for _, name := range []string{early, late} {
+		if strings.Count(out, "shutdown-all: "+name+" stopped\n") != 1 {
+			t.Errorf("shutdown-all does not say once that %s stopped: %q", name, out)
+		}
 	}
 	for _, name := range []string{early, late, manual} {
 		if got := h.state(name); got != "STOPPED" {

@@ -36,20 +36,28 @@ func autostartCommand() *cli.Command {
 		Action: withManager(nil, func(c *cli.Context, m *container.Manager, _ []string) error {
 			w := c.App.Writer
 			starter := processStarter{m: m, inst: installationOf(c), timeout: c.Duration("timeout")}
+			// One line per container; at a terminal, those starting live.
+			p := newMemberProgress(w)
 			res, err := m.Autostart(c.Context, starter, autostart.Options{
 				Parallel: c.Int("parallel"),
 				Attempts: c.Int("attempts"),
 				Report: func(e autostart.Event) {
+					name := e.Member.Name
 					switch e.Kind {
+					case autostart.Starting:
+						p.begin(name, fmt.Sprintf("starting (order %d, attempt %d of %d)", e.Member.Order, e.Attempt, e.Attempts))
 					case autostart.Started:
-						fmt.Fprintf(w, "autostart: %s (order %d) is up\n", e.Member.Name, e.Member.Order)
+						p.done(name, fmt.Sprintf("autostart: %s (order %d) is up", name, e.Member.Order))
+					case autostart.AlreadyRunning:
+						p.done(name, fmt.Sprintf("autostart: %s (order %d) was running", name, e.Member.Order))
 					case autostart.AttemptFailed:
-						fmt.Fprintf(w, "autostart: %s: attempt %d of %d failed: %s\n", e.Member.Name, e.Attempt, e.Attempts, oneline.Clean(e.Err.Error()))
+						p.note(fmt.Sprintf("autostart: %s: attempt %d of %d failed: %s", name, e.Attempt, e.Attempts, oneline.Clean(e.Err.Error())))
 					case autostart.Failed:
-						fmt.Fprintf(w, "autostart: %s (order %d) failed: %s\n", e.Member.Name, e.Member.Order, oneline.Clean(e.Err.Error()))
+						p.done(name, fmt.Sprintf("autostart: %s (order %d) failed: %s", name, e.Member.Order, oneline.Clean(e.Err.Error())))
 					}
 				},
 			})
+			p.close()
 			summary := fmt.Sprintf("autostart: %d started, %d already running, %d failed", len(res.Started), len(res.Already), len(res.Failed))
 			switch {
 			case err != nil:

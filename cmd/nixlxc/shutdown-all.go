@@ -22,11 +22,19 @@ func shutdownAllCommand() *cli.Command {
 		},
 		Action: withManager(nil, func(c *cli.Context, m *container.Manager, _ []string) error {
 			w := c.App.Writer
+			// One line per container; at a terminal, those stopping live.
+			p := newMemberProgress(w)
 			res, err := m.ShutdownAll(c.Context, c.Duration("timeout"), c.Int("parallel"), func(e autostart.Event) {
-				if e.Kind == autostart.StopFailed {
-					fmt.Fprintf(w, "shutdown-all: %s: %s\n", e.Member.Name, oneline.Clean(e.Err.Error()))
+				switch e.Kind {
+				case autostart.Stopping:
+					p.begin(e.Member.Name, "stopping")
+				case autostart.Stopped:
+					p.done(e.Member.Name, fmt.Sprintf("shutdown-all: %s stopped", e.Member.Name))
+				case autostart.StopFailed:
+					p.done(e.Member.Name, fmt.Sprintf("shutdown-all: %s: %s", e.Member.Name, oneline.Clean(e.Err.Error())))
 				}
 			})
+			p.close()
 			if err != nil {
 				return err
 			}
