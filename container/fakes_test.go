@@ -167,6 +167,15 @@ func (f *fakeLXC) Run(ctx context.Context, name string, argv, env []string, cwd 
 
 func (f *fakeLXC) CheckConfigItem(key, value string) error { return nil }
 
+// InitPID is this process for a running container: its cgroups and start
+// time stand in for a container's.
+func (f *fakeLXC) InitPID(name string) (int, error) {
+	if s, _ := f.State(name); s != lxcapi.Running {
+		return 0, lxcapi.ErrNotRunning
+	}
+	return os.Getpid(), nil
+}
+
 type fakeHandle struct {
 	f    *fakeLXC
 	name string

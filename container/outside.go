@@ -23,6 +23,7 @@ type runtime interface {
 	Open(name string) (lxcHandle, error)
 	Shutdown(name string, timeout time.Duration) error
 	Kill(name string) error
+	InitPID(name string) (int, error)
 	Run(ctx context.Context, name string, argv, env []string, cwd string, io Stdio) (int, error)
 	CheckConfigItem(key, value string) error
 }

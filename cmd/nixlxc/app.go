@@ -74,7 +74,7 @@ func commandGroups() []commandGroup {
 	return []commandGroup{
 		{"Containers", []*cli.Command{
 			createCommand(), startCommand(), stopCommand(), restartCommand(), terminateCommand(),
-			destroyCommand(), listCommand(), stateCommand(), existsCommand(), showIPCommand(),
+			destroyCommand(), listCommand(), stateCommand(), infoCommand(), existsCommand(), showIPCommand(),
 		}},
 		{"Inside a container", []*cli.Command{runCommand(), loginCommand()}},
 		{"Generations", []*cli.Command{
