@@ -167,6 +167,14 @@ func (f *fakeLXC) Run(ctx context.Context, name string, argv, env []string, cwd 
 
 func (f *fakeLXC) CheckConfigItem(key, value string) error { return nil }
 
+// Console writes what it was given to the console's output.
+func (f *fakeLXC) Console(ctx context.Context, name string, io Stdio, escape byte) error {
+	f.mu.Lock()
+	f.ran = append(f.ran, []string{"console", string(rune('a' + escape - 1))})
+	f.mu.Unlock()
+	return nil
+}
+
 // InitPID is this process for a running container: its cgroups and start
 // time stand in for a container's.
 func (f *fakeLXC) InitPID(name string) (int, error) {

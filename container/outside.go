@@ -24,6 +24,7 @@ type runtime interface {
 	Shutdown(name string, timeout time.Duration) error
 	Kill(name string) error
 	InitPID(name string) (int, error)
+	Console(ctx context.Context, name string, io Stdio, escape byte) error
 	Run(ctx context.Context, name string, argv, env []string, cwd string, io Stdio) (int, error)
 	CheckConfigItem(key, value string) error
 }

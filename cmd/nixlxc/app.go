@@ -76,7 +76,7 @@ func commandGroups() []commandGroup {
 			createCommand(), startCommand(), stopCommand(), restartCommand(), terminateCommand(),
 			destroyCommand(), listCommand(), stateCommand(), infoCommand(), existsCommand(), showIPCommand(),
 		}},
-		{"Inside a container", []*cli.Command{runCommand(), loginCommand()}},
+		{"Inside a container", []*cli.Command{runCommand(), loginCommand(), consoleCommand(), logsCommand()}},
 		{"Generations", []*cli.Command{
 			updateCommand(), rollbackCommand(), listGenerationsCommand(), switchGenerationCommand(), deleteGenerationsCommand(),
 		}},
