@@ -164,6 +164,7 @@ func (a *activation) settle(ctx context.Context, rec *record, gens []generations
 	// Whatever was recorded for the generation that failed, the record and
 	// the LXC config now describe the one that is active.
 	rec.Settings = generationSettings(active, rec.Settings)
+	rec.useSourceOf(active)
 	if err := a.m.recs.save(rec); err != nil {
 		return err
 	}

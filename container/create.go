@@ -24,16 +24,22 @@ type CreateOptions struct {
 	// SharedIDMap maps the container's root to 100000, as nixcloud-container
 	// did for every container, instead of a range of its own.
 	SharedIDMap bool
+	// Flake builds REF#nixosConfigurations.ATTR ("REF#ATTR"; ATTR defaults
+	// to the name) instead of a config file.
+	Flake string
 }
 
-// Create builds the container's system from file, records it as generation
-// 1 of the container's profile and defines the LXC container. On any error
-// nothing of the container is left behind.
+// Create builds the container's system from file (or o.Flake), records it
+// as generation 1 of the container's profile and defines the LXC
+// container. On any error nothing of the container is left behind.
 func (m *Manager) Create(ctx context.Context, name, file string, o CreateOptions) error {
 	if err := spec.CheckName(name); err != nil {
 		return err
 	}
-	file, err := configFile(file)
+	if file == "" && o.Flake == "" {
+		return fmt.Errorf("%w: give a config file or --flake", ErrInvalid)
+	}
+	src, err := m.sourceFor(name, file, o.Flake, Source{})
 	if err != nil {
 		return err
 	}
@@ -64,7 +70,7 @@ func (m *Manager) Create(ctx context.Context, name, file string, o CreateOptions
 		if err := m.paths.checkReachable(); err != nil {
 			return err
 		}
-		settings, err := m.readSettings(ctx, m.nixFor(&record{NixArgs: m.nixArgs}), name, file)
+		settings, err := m.readSettings(ctx, m.nix(src.NixArgs), name, src)
 		if err != nil {
 			return err
 		}
@@ -75,11 +81,10 @@ func (m *Manager) Create(ctx context.Context, name, file string, o CreateOptions
 		rec := &record{
 			Name:        name,
 			Created:     time.Now().UTC(),
-			ConfigFile:  file,
-			NixArgs:     m.nixArgs,
 			SharedIDMap: o.SharedIDMap,
 			Settings:    settings,
 		}
+		rec.useSource(src)
 
 		if err := os.Mkdir(m.paths.containerDir(name), 0o711); err != nil {
 			return fmt.Errorf("creating %s: %w", m.paths.containerDir(name), err)
@@ -101,7 +106,7 @@ func (m *Manager) Create(ctx context.Context, name, file string, o CreateOptions
 		}
 		r.Add(undoNet)
 		faultpoint.Hit("create:leased")
-		system, done, err := m.build(ctx, rec, file, settings, ip)
+		system, done, err := m.build(ctx, rec, settings, ip)
 		if err != nil {
 			return err
 		}
@@ -116,6 +121,7 @@ func (m *Manager) Create(ctx context.Context, name, file string, o CreateOptions
 		if err != nil {
 			return err
 		}
+		rec.remember(gen.Path, src)
 		done()
 		faultpoint.Hit("create:generation")
 
@@ -179,13 +185,21 @@ func configFile(file string) (string, error) {
 }
 
 // readSettings evaluates and checks the settings around the configuration.
-func (m *Manager) readSettings(ctx context.Context, nix builder, name, file string) (spec.Settings, error) {
-	// Before anything is evaluated: a nixpkgs too new for this Nix fails
-	// with one clear line, not deep in its evaluation.
-	if err := nix.CheckVersion(ctx); err != nil {
-		return spec.Settings{}, err
+func (m *Manager) readSettings(ctx context.Context, nix builder, name string, src Source) (spec.Settings, error) {
+	var e spec.Evaluated
+	var err error
+	file := src.String()
+	if src.Flake != "" {
+		// The flake's own inputs decide its nixpkgs.
+		e, err = nix.FlakeSettings(ctx, src.Flake)
+	} else {
+		// Before anything is evaluated: a nixpkgs too new for this Nix
+		// fails with one clear line, not deep in its evaluation.
+		if err := nix.CheckVersion(ctx); err != nil {
+			return spec.Settings{}, err
+		}
+		e, err = nix.Settings(ctx, src.ConfigFile)
 	}
-	e, err := nix.Settings(ctx, file)
 	if err != nil {
 		return spec.Settings{}, err
 	}
@@ -197,7 +211,7 @@ func (m *Manager) readSettings(ctx context.Context, nix builder, name, file stri
 		return s, fmt.Errorf("%s: %w", file, err)
 	}
 	if fileName != "" && fileName != name {
-		m.emit(Note, name, "note: %s names the container %q; the command line's %q is used", filepath.Base(file), fileName, name)
+		m.emit(Note, name, "note: %s names the container %q; the command line's %q is used", filepath.Base(src.ConfigFile), fileName, name)
 	}
 	return s, nil
 }
@@ -205,15 +219,17 @@ func (m *Manager) readSettings(ctx context.Context, nix builder, name, file stri
 // build runs nix-build for the container; ip is its hostonly address. The
 // result stays a GC root until done is called, which the caller does once
 // the system is a generation (calling it again does nothing).
-func (m *Manager) build(ctx context.Context, rec *record, file string, s spec.Settings, ip string) (system string, done func(), err error) {
-	m.emit(Progress, rec.Name, "building the system of %s from %s", rec.Name, file)
+func (m *Manager) build(ctx context.Context, rec *record, s spec.Settings, ip string) (system string, done func(), err error) {
+	src := rec.source()
+	m.emit(Progress, rec.Name, "building the system of %s from %s", rec.Name, src)
 	link := filepath.Join(m.paths.tmpDir(), fmt.Sprintf("build-%s-%d", rec.Name, os.Getpid()))
 	// nix-build registers the link as an indirect GC root.
 	done = func() {
 		os.Remove(link)
 		os.Remove(filepath.Join(m.paths.gcRootDir, generations.GCRootName(link)))
 	}
-	req := buildRequest(rec.Name, file, ip, s, m.net.nameservers(s), link)
+	req := buildRequest(rec.Name, src.ConfigFile, ip, s, m.net.nameservers(s), link)
+	req.Flake = src.Flake
 	req.StateVersion = rec.StateVersion
 	progress := m.buildReporter(rec.Name)
 	req.Progress = progress.progress

@@ -51,6 +51,18 @@ func (f *fakeNix) Settings(ctx context.Context, file string) (spec.Evaluated, er
 	return c.Evaluated, err
 }
 
+// FlakeSettings reads a fake flake: REF/flake.nix holds what a config
+// file holds.
+func (f *fakeNix) FlakeSettings(ctx context.Context, flake string) (spec.Evaluated, error) {
+	c, err := readFakeConfig(fakeFlakeFile(flake))
+	return c.Evaluated, err
+}
+
+func fakeFlakeFile(flake string) string {
+	ref, _, _ := strings.Cut(flake, "#")
+	return filepath.Join(ref, "flake.nix")
+}
+
 func readFakeConfig(file string) (fakeConfig, error) {
 	var c fakeConfig
 	data, err := os.ReadFile(file)
@@ -74,7 +86,11 @@ func (f *fakeNix) BuildSystem(ctx context.Context, b nixsys.Build) (string, erro
 	if fail != nil {
 		return "", fail
 	}
-	c, err := readFakeConfig(b.ConfigFile)
+	file := b.ConfigFile
+	if b.Flake != "" {
+		file = fakeFlakeFile(b.Flake)
+	}
+	c, err := readFakeConfig(file)
 	if err != nil {
 		return "", err
 	}

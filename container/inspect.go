@@ -37,13 +37,6 @@ type Details struct {
 	Usage *cgroups.Usage
 }
 
-// Source is what a generation was built from: a config file, or a flake
-// and its attribute, with the Nix arguments of the build.
-type Source struct {
-	ConfigFile string   `json:"configFile,omitempty"`
-	NixArgs    []string `json:"nixArgs,omitempty"`
-}
-
 // Describe gathers a container's details. Parts that cannot be read (its
 // leases, while the database is unreadable) are left empty and named in
 // the error, which comes with the rest.
@@ -60,7 +53,7 @@ func (m *Manager) Describe(ctx context.Context, name string) (Details, error) {
 		IDMapBase:   rec.IDMapBase,
 		IDCount:     idCount,
 		SharedIDMap: rec.SharedIDMap,
-		Source:      Source{ConfigFile: rec.ConfigFile, NixArgs: rec.NixArgs},
+		Source:      m.currentSource(rec),
 	}
 	if state, err := m.lxc.State(name); err == nil {
 		d.State = state

@@ -218,7 +218,7 @@ func TestUpdateInPlace(t *testing.T) {
 	tm.lxc.run = switchAnswers(4, "")
 	bad := tm.config("bad.json", "broken", nil)
 	tm.lxc.run = func(name string, argv []string) (int, string) { return 0, "" }
-	system, _, err := tm.build(ctx, &record{Name: "live"}, bad, rec.Settings, "10.101.0.2")
+	system, _, err := tm.build(ctx, &record{Name: "live", ConfigFile: bad}, rec.Settings, "10.101.0.2")
 	if err != nil {
 		t.Fatal(err)
 	}

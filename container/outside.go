@@ -52,6 +52,7 @@ func (r lxcRuntime) Open(name string) (lxcHandle, error) {
 type builder interface {
 	CheckVersion(ctx context.Context) error
 	Settings(ctx context.Context, configFile string) (spec.Evaluated, error)
+	FlakeSettings(ctx context.Context, flake string) (spec.Evaluated, error)
 	BuildSystem(ctx context.Context, b nixsys.Build) (string, error)
 }
 

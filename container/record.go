@@ -18,10 +18,14 @@ import (
 // marks it Destroying first and removes it last, so an interrupted destroy
 // leaves a container that destroy finishes.
 type record struct {
-	Name       string    `json:"name"`
-	Created    time.Time `json:"created"`
-	ConfigFile string    `json:"configFile"`
-	NixArgs    []string  `json:"nixArgs,omitempty"`
+	Name    string    `json:"name"`
+	Created time.Time `json:"created"`
+	// ConfigFile or Flake, and NixArgs, are the current generation's
+	// source (sources.go); Sources are every generation's, by system.
+	ConfigFile string            `json:"configFile"`
+	Flake      string            `json:"flake,omitempty"`
+	NixArgs    []string          `json:"nixArgs,omitempty"`
+	Sources    map[string]Source `json:"sources,omitempty"`
 	// IDMapBase is the first host uid and gid of the container's 65536.
 	IDMapBase   uint32 `json:"idmapBase"`
 	SharedIDMap bool   `json:"sharedIdmap,omitempty"`

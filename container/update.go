@@ -19,34 +19,34 @@ const DefaultHealthTimeout = 30 * time.Second
 
 // UpdateOptions are update's choices.
 type UpdateOptions struct {
+	// Flake builds REF#ATTR instead of a config file (see CreateOptions).
+	Flake string
 	// AutoRollback re-activates the previous generation when the new one
 	// fails to activate or does not report healthy within HealthTimeout.
 	AutoRollback  bool
 	HealthTimeout time.Duration
 }
 
-// Update builds file as the container's next generation. The settings
-// outside `configuration` are read again and the LXC config re-rendered. A
-// running container switches to the new system in place; a stopped one boots
-// it at its next start. Building the same system again makes no generation.
+// Update builds file (or o.Flake; neither: the current generation's source
+// again) as the container's next generation. The settings outside
+// `configuration` are read again and the LXC config re-rendered. A running
+// container switches to the new system in place; a stopped one boots it at
+// its next start. Building the same system again makes no generation.
 func (m *Manager) Update(ctx context.Context, name, file string, o UpdateOptions) error {
-	file, err := configFile(file)
-	if err != nil {
-		return err
-	}
 	return m.recs.withLock(ctx, name, func() error {
 		rec, err := m.recs.usable(name)
 		if err != nil {
 			return err
 		}
-		next := *rec
-		next.ConfigFile = file
-		if m.nixArgs != nil {
-			// The Nix arguments of the last build stay in force until given
-			// anew, so `update NAME FILE` builds against the same nixpkgs.
-			next.NixArgs = m.nixArgs
+		// The Nix arguments of the current generation stay in force until
+		// given anew, so `update NAME FILE` builds against the same nixpkgs.
+		src, err := m.sourceFor(name, file, o.Flake, m.currentSource(rec))
+		if err != nil {
+			return err
 		}
-		settings, err := m.readSettings(ctx, m.nixFor(&next), name, file)
+		next := *rec
+		next.useSource(src)
+		settings, err := m.readSettings(ctx, m.nixFor(&next), name, src)
 		if err != nil {
 			return err
 		}
@@ -67,7 +67,7 @@ func (m *Manager) Update(ctx context.Context, name, file string, o UpdateOptions
 		}
 		r.Add(undoNet)
 		faultpoint.Hit("update:leased")
-		system, done, err := m.build(ctx, &next, file, settings, ip)
+		system, done, err := m.build(ctx, &next, settings, ip)
 		if err != nil {
 			return err
 		}
@@ -78,6 +78,7 @@ func (m *Manager) Update(ctx context.Context, name, file string, o UpdateOptions
 			return err
 		}
 		r.Add(func() { m.recs.dropGeneration(name, prev.Number, gen.Number, created) })
+		next.remember(gen.Path, src)
 		done()
 		faultpoint.Hit("update:generation")
 		// Activation is the point of no return; an interrupted update
@@ -158,6 +159,7 @@ func (a *activation) switchTo(ctx context.Context, rec *record, n int) error {
 		return nil
 	}
 	next := *rec
+	next.useSourceOf(target.Path)
 	if next.Settings, err = systemSettings(target.Path, rec.Settings); err != nil {
 		return err
 	}
@@ -284,7 +286,15 @@ func (m *Manager) DeleteGenerations(ctx context.Context, name string, args []str
 			}
 		}
 		deleted = kept
-		return prof.Delete(deleted)
+		if err := prof.Delete(deleted); err != nil {
+			return err
+		}
+		// The sources of deleted generations go with them.
+		if left, err := prof.List(); err == nil {
+			rec.forgetSourcesBut(left)
+			return m.recs.save(rec)
+		}
+		return nil
 	})
 	return deleted, err
 }

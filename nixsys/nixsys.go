@@ -282,7 +282,10 @@ func (n Nix) Settings(ctx context.Context, configFile string) (spec.Evaluated, e
 
 // Build is what a system build needs.
 type Build struct {
-	ConfigFile  string
+	ConfigFile string
+	// Flake, if set, is the source instead of ConfigFile: REF#ATTR, the
+	// configuration REF#nixosConfigurations.ATTR.
+	Flake       string
 	Name        string
 	IP          string // the container's hostonly IPv4 address, `ip` in modules
 	Settings    spec.Settings
@@ -304,16 +307,22 @@ func (n Nix) BuildSystem(ctx context.Context, b Build) (string, error) {
 		return "", err
 	}
 	ns, _ := json.Marshal(append([]string{}, b.Nameservers...))
-	args := []string{
-		filepath.Join(dir, "system.nix"),
+	source := []string{filepath.Join(dir, "system.nix"), "--argstr", "configFile", b.ConfigFile}
+	if b.Flake != "" {
+		ref, attr, err := splitFlake(b.Flake)
+		if err != nil {
+			return "", err
+		}
+		source = append([]string{filepath.Join(dir, "flake-system.nix"), "--argstr", "flake", ref, "--argstr", "attr", attr}, flakeFeatures...)
+	}
+	args := append(source,
 		"-Q", // without Progress, build logs only in the error, as "last N log lines"
-		"--argstr", "configFile", b.ConfigFile,
 		"--argstr", "name", b.Name,
 		"--argstr", "ip", b.IP,
 		"--argstr", "settingsJSON", b.Settings.JSON(),
 		"--argstr", "nameserversJSON", string(ns),
 		"--argstr", "stateVersion", b.StateVersion,
-	}
+	)
 	if b.OutLink != "" {
 		args = append(args, "--out-link", b.OutLink)
 	} else {

@@ -53,3 +53,22 @@ func printable(s string) string {
 	q := fmt.Sprintf("%q", s)
 	return q[1 : len(q)-1]
 }
+
+// CheckFlakeAttr checks the attribute of a flake reference (REF#ATTR, the
+// configuration REF#nixosConfigurations.ATTR): an attribute name as NixOS
+// configurations are named, without quoting.
+func CheckFlakeAttr(attr string) error {
+	ok := attr != "" && len(attr) <= 100
+	for i, r := range attr {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '_':
+		case (r == '-' || r == '.' || r == '\'') && i > 0:
+		default:
+			ok = false
+		}
+	}
+	if !ok {
+		return fmt.Errorf("%w flake attribute \"%s\": use letters, digits, _ - . and ' (the name under nixosConfigurations)", ErrInvalid, printable(attr))
+	}
+	return nil
+}

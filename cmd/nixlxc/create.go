@@ -8,19 +8,28 @@ import (
 func createCommand() *cli.Command {
 	return &cli.Command{
 		Name:        "create",
-		Usage:       "build a container's system from a config file and define the container",
+		Usage:       "build a container's system from a config file (or a flake) and define the container",
 		Description: "Example: nixlxc create web examples/webserver.nix -n \"-I nixpkgs=/src/nixpkgs\"",
-		ArgsUsage:   "NAME CONFIG.nix",
+		ArgsUsage:   "NAME CONFIG.nix | NAME --flake REF[#ATTR]",
 		Flags: []cli.Flag{
 			nixArgsFlag,
 			buildLogsFlag,
+			flakeFlag,
 			&cli.BoolFlag{
 				Name:  "shared-idmap",
 				Usage: "map root to host uid 100000 like every nixcloud container, instead of a range of its own",
 			},
 		},
-		Action: withManager([]string{"NAME", "CONFIG.nix"}, func(c *cli.Context, m *container.Manager, a []string) error {
-			return m.Create(c.Context, a[0], a[1], container.CreateOptions{SharedIDMap: c.Bool("shared-idmap")})
-		}),
+		Action: func(c *cli.Context) error {
+			name, file, err := sourceArgs(c, false)
+			if err != nil {
+				return err
+			}
+			m, err := manager(c)
+			if err != nil {
+				return err
+			}
+			return m.Create(c.Context, name, file, container.CreateOptions{SharedIDMap: c.Bool("shared-idmap"), Flake: c.String("flake")})
+		},
 	}
 }

@@ -216,7 +216,7 @@ func writeInfo(w io.Writer, d container.Details, now time.Time) error {
 }
 
 func describeSource(s container.Source) string {
-	out := s.ConfigFile
+	out := s.String()
 	if len(s.NixArgs) > 0 {
 		out += fmt.Sprintf(" (Nix arguments %q)", s.NixArgs)
 	}

@@ -8,12 +8,13 @@ import (
 func updateCommand() *cli.Command {
 	return &cli.Command{
 		Name:        "update",
-		Usage:       "build a new generation from a config file; a running container switches to it in place",
+		Usage:       "build a new generation from a config file or flake (neither: the current generation's source again); a running container switches to it in place",
 		Description: "Example: nixlxc update web web.nix --auto-rollback",
-		ArgsUsage:   "NAME CONFIG.nix",
+		ArgsUsage:   "NAME [CONFIG.nix | --flake REF[#ATTR]]",
 		Flags: []cli.Flag{
 			nixArgsFlag,
 			buildLogsFlag,
+			flakeFlag,
 			&cli.BoolFlag{
 				Name:  "auto-rollback",
 				Usage: "if the new generation fails to activate or to report healthy, re-activate the previous one",
@@ -24,11 +25,20 @@ func updateCommand() *cli.Command {
 				Usage: "with --auto-rollback: how long the new system may take to report healthy",
 			},
 		},
-		Action: withManager([]string{"NAME", "CONFIG.nix"}, func(c *cli.Context, m *container.Manager, a []string) error {
-			return m.Update(c.Context, a[0], a[1], container.UpdateOptions{
+		Action: func(c *cli.Context) error {
+			name, file, err := sourceArgs(c, true)
+			if err != nil {
+				return err
+			}
+			m, err := manager(c)
+			if err != nil {
+				return err
+			}
+			return m.Update(c.Context, name, file, container.UpdateOptions{
 				AutoRollback:  c.Bool("auto-rollback"),
 				HealthTimeout: c.Duration("health-timeout"),
+				Flake:         c.String("flake"),
 			})
-		}),
+		},
 	}
 }
