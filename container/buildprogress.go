@@ -32,8 +32,8 @@ type buildReporter struct {
 	state BuildState
 }
 
-func (m *Manager) buildReporter(name string) *buildReporter {
-	return &buildReporter{emit: m.events, name: name}
+func newBuildReporter(emit func(Event), name string) *buildReporter {
+	return &buildReporter{emit: emit, name: name}
 }
 
 // begin: Nix evaluates before it builds anything.

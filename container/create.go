@@ -39,7 +39,7 @@ func (m *Manager) Create(ctx context.Context, name, file string, o CreateOptions
 	if file == "" && o.Flake == "" {
 		return fmt.Errorf("%w: give a config file or --flake", ErrInvalid)
 	}
-	src, err := m.sourceFor(name, file, o.Flake, Source{})
+	src, err := sourceFor(name, file, o.Flake, Source{}, m.nixArgs)
 	if err != nil {
 		return err
 	}
@@ -231,7 +231,7 @@ func (m *Manager) build(ctx context.Context, rec *record, s spec.Settings, ip st
 	req := buildRequest(rec.Name, src.ConfigFile, ip, s, m.net.nameservers(s), link)
 	req.Flake = src.Flake
 	req.StateVersion = rec.StateVersion
-	progress := m.buildReporter(rec.Name)
+	progress := newBuildReporter(m.events, rec.Name)
 	req.Progress = progress.progress
 	progress.begin()
 	system, err = m.nixFor(rec).BuildSystem(ctx, req)

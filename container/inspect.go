@@ -53,7 +53,7 @@ func (m *Manager) Describe(ctx context.Context, name string) (Details, error) {
 		IDMapBase:   rec.IDMapBase,
 		IDCount:     idCount,
 		SharedIDMap: rec.SharedIDMap,
-		Source:      m.currentSource(rec),
+		Source:      m.recs.currentSource(rec),
 	}
 	if state, err := m.lxc.State(name); err == nil {
 		d.State = state

@@ -61,7 +61,7 @@ func (m *Manager) Logs(ctx context.Context, name string, o LogOptions, out io.Wr
 	if !o.Follow {
 		console.Flush()
 		if running {
-			return m.journal(ctx, name, o, lines())
+			return journal(ctx, m.lxc, name, o, lines())
 		}
 		return nil
 	}
@@ -71,7 +71,7 @@ func (m *Manager) Logs(ctx context.Context, name string, o LogOptions, out io.Wr
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			journalErr = m.journal(ctx, name, o, lines())
+			journalErr = journal(ctx, m.lxc, name, o, lines())
 		}()
 	}
 	followConsole(ctx, m.paths.consolePath(name), f, console)
@@ -193,7 +193,7 @@ func replaced(f *os.File, path string) bool {
 // journal writes the end of the journal of the container's system, read
 // by journalctl inside; a system without one (no journalctl) writes
 // nothing.
-func (m *Manager) journal(ctx context.Context, name string, o LogOptions, w *oneline.Writer) error {
+func journal(ctx context.Context, lxc runtime, name string, o LogOptions, w *oneline.Writer) error {
 	argv := []string{"journalctl", "--no-pager", "-n", "all"}
 	if o.Lines > 0 {
 		argv[3] = strconv.Itoa(o.Lines)
@@ -227,7 +227,7 @@ func (m *Manager) journal(ctx context.Context, name string, o LogOptions, w *one
 		er.Close()
 		copied <- struct{}{}
 	}()
-	status, err := m.lxc.Run(ctx, name, argv, env(), "/", Stdio{Stdin: devnull, Stdout: pw, Stderr: ew})
+	status, err := lxc.Run(ctx, name, argv, env(), "/", Stdio{Stdin: devnull, Stdout: pw, Stderr: ew})
 	pw.Close()
 	ew.Close()
 	<-copied

@@ -82,9 +82,9 @@ func (r *record) forgetSourcesBut(gens []generations.Generation) {
 }
 
 // sourceFor is the source a build uses: the file or flake given, else
-// (neither) the current generation's; the command line's Nix arguments, if
-// given, replace the recorded ones.
-func (m *Manager) sourceFor(name, file, flake string, current Source) (Source, error) {
+// (neither) the current generation's; the command line's Nix arguments
+// (nixArgs, nil if none were given) replace the recorded ones.
+func sourceFor(name, file, flake string, current Source, nixArgs []string) (Source, error) {
 	var s Source
 	var err error
 	switch {
@@ -112,8 +112,8 @@ func (m *Manager) sourceFor(name, file, flake string, current Source) (Source, e
 	if file != "" || flake != "" {
 		s.NixArgs = current.NixArgs
 	}
-	if m.nixArgs != nil {
-		s.NixArgs = m.nixArgs
+	if nixArgs != nil {
+		s.NixArgs = nixArgs
 	}
 	return s, nil
 }
@@ -155,8 +155,8 @@ func isPathRef(ref string) bool {
 }
 
 // currentSource is the source of the container's current generation.
-func (m *Manager) currentSource(rec *record) Source {
-	if system, err := m.recs.currentSystem(rec.Name); err == nil {
+func (rs *records) currentSource(rec *record) Source {
+	if system, err := rs.currentSystem(rec.Name); err == nil {
 		if s, ok := rec.Sources[system]; ok {
 			return s
 		}

@@ -40,7 +40,7 @@ func (m *Manager) Update(ctx context.Context, name, file string, o UpdateOptions
 		}
 		// The Nix arguments of the current generation stay in force until
 		// given anew, so `update NAME FILE` builds against the same nixpkgs.
-		src, err := m.sourceFor(name, file, o.Flake, m.currentSource(rec))
+		src, err := sourceFor(name, file, o.Flake, m.recs.currentSource(rec), m.nixArgs)
 		if err != nil {
 			return err
 		}
