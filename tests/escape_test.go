@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -384,9 +385,9 @@ func TestInterrupted(t *testing.T) {
 	}
 	h := newHost(t)
 	// A build no earlier run can have finished: the test's own directory
-	// is in it.
+	// is in it, and in the command line of the shell that sleeps.
 	slow := h.file("slow.nix", `{ network.enableNat = true; configuration = { pkgs, ... }: {
-  environment.etc.slow.source = pkgs.runCommand "slow-build" { } "sleep 30; echo `+h.dir+` > $out";
+  environment.etc.slow.source = pkgs.runCommand "slow-build" { } "sh -c 'sleep 30; true' `+h.dir+`; echo `+h.dir+` > $out";
 }; }`)
 	for sig, code := range map[syscall.Signal]int{syscall.SIGINT: 130, syscall.SIGTERM: 143} {
 		r := h.interrupt(sig, "building", "create", "xint", slow)
@@ -402,6 +403,11 @@ func TestInterrupted(t *testing.T) {
 		if f := h.doctor(false); len(f) > 0 {
 			t.Errorf("doctor after an interrupted create: %+v", f)
 		}
+		// The build stopped with it: no builder of the slow derivation
+		// (whose command line holds the test's directory) runs on.
+		eventually(t, 10*time.Second, "the interrupted build's builder ends", func() bool {
+			return len(processesMentioning(h.dir)) == 0
+		})
 	}
 	quick := h.file("quick.nix", `{ network.enableNat = true; configuration = { ... }: { environment.etc.v.text = "quick"; }; }`)
 	h.must("create", "xint", quick)
@@ -518,4 +524,20 @@ func TestHostUsersKeptOut(t *testing.T) {
 	}
 	h.must("stop", "xusr")
 	h.must("start", "xusr")
+}
+
+// processesMentioning lists the processes whose command line holds s.
+func processesMentioning(s string) []string {
+	var out []string
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		if _, err := strconv.Atoi(e.Name()); err != nil || e.Name() == strconv.Itoa(os.Getpid()) {
+			continue
+		}
+		cmdline, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if err == nil && strings.Contains(string(cmdline), s) {
+			out = append(out, e.Name()+": "+strings.ReplaceAll(string(cmdline), "\x00", " "))
+		}
+	}
+	return out
 }
