@@ -13,6 +13,10 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
+// infoCommand is info. nixos-container's `status` is to be its alias (the
+// CLI work of issue 15 adds the aliases); its JSON is to share list's and
+// show-ip's types once those land (cmd/nixlxc/output.go on that branch):
+// the field names here are already theirs.
 func infoCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "info",
