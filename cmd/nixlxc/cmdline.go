@@ -349,7 +349,6 @@ func subcommandNames(cmd *cli.Command) []string {
 // otherTools maps what nixos-container, Incus and LXC users type to
 // nixlxc's command, where the name differs.
 var otherTools = map[string]string{
-	"status":   "state",
 	"delete":   "destroy",
 	"rm":       "destroy",
 	"remove":   "destroy",
@@ -361,7 +360,6 @@ var otherTools = map[string]string{
 	"ps":       "list",
 	"launch":   "create, then start,",
 	"ip":       "show-ip",
-	"info":     "state, show-ip and list-generations",
 	"upgrade":  "update",
 	"rebuild":  "update",
 	"kill":     "terminate",

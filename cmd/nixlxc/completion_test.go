@@ -80,7 +80,7 @@ func TestBashCompletion(t *testing.T) {
 		words []string
 		want  string
 	}{
-		{[]string{prog, "sta"}, "start state"},
+		{[]string{prog, "sta"}, "start state status"},
 		{[]string{prog, "ro"}, "rollback root-login"},
 		{[]string{prog, "start", "w"}, "web wiki"},
 		{[]string{prog, "root-login", ""}, "web wiki db"},
@@ -158,7 +158,7 @@ func TestFishCompletion(t *testing.T) {
 	script := completionScript(t, "fish")
 	prog, argsFile := fakeNixlxc(t)
 	for _, c := range []struct{ line, want string }{
-		{"nixlxc sta", "start state"},
+		{"nixlxc sta", "start state status"},
 		{"nixlxc start w", "web wiki"},
 		{"nixlxc --state-dir /s stop d", "db"},
 		{"nixlxc list --format ", "table json csv yaml"},
@@ -240,7 +240,7 @@ func TestZshCompletion(t *testing.T) {
 		words []string
 		want  string
 	}{
-		{[]string{prog, "sta"}, "start state"},
+		{[]string{prog, "sta"}, "start state status"},
 		{[]string{prog, "start", "w"}, "web wiki"},
 		{[]string{prog, "--state-dir", "/s", "stop", "--timeout", "10s", "d"}, "db"},
 		{[]string{prog, "start", "--t"}, "--timeout"},

@@ -9,9 +9,10 @@ import (
 
 func consoleCommand() *cli.Command {
 	return &cli.Command{
-		Name:      "console",
-		Usage:     "attach to the container's console (its /dev/console); detach with Ctrl-a q",
-		ArgsUsage: "NAME",
+		Name:        "console",
+		Usage:       "attach to the container's console (its /dev/console); detach with Ctrl-a q",
+		Description: "Example: nixlxc console web   (then Ctrl-a q to leave it)",
+		ArgsUsage:   "NAME",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "escape", Aliases: []string{"e"}, Value: string(container.DefaultEscape),
 				Usage: "the letter of the escape key: Ctrl and it, then q, detaches; typed twice, it is sent once"},

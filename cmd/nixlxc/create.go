@@ -8,9 +8,9 @@ import (
 func createCommand() *cli.Command {
 	return &cli.Command{
 		Name:        "create",
-		Usage:       "build a container's system from a config file (or a flake) and define the container",
+		Usage:       "build a container's system from a config file (or, without one, --flake REF) and define the container",
 		Description: "Example: nixlxc create web examples/webserver.nix -n \"-I nixpkgs=/src/nixpkgs\"",
-		ArgsUsage:   "NAME CONFIG.nix | NAME --flake REF[#ATTR]",
+		ArgsUsage:   "NAME [CONFIG.nix]",
 		Flags: []cli.Flag{
 			nixArgsFlag,
 			buildLogsFlag,

@@ -110,7 +110,7 @@ func TestHelp(t *testing.T) {
 		if code != 0 || stderr != "" || !strings.Contains(out, "Usage: nixlxc [global options] COMMAND") {
 			t.Errorf("%q: exit %d, stderr %q, stdout %.200q", args, code, stderr, out)
 		}
-		for _, c := range []string{"create NAME CONFIG.nix", "restart NAME", "login, root-login NAME", "completion SHELL", "--state-dir DIR"} {
+		for _, c := range []string{"create NAME [CONFIG.nix]", "info, status NAME", "restart NAME", "login, root-login NAME", "completion SHELL", "--state-dir DIR"} {
 			if !strings.Contains(out, c) {
 				t.Errorf("%q: help lacks %q", args, c)
 			}

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net/netip"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -13,15 +12,13 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-// infoCommand is info. nixos-container's `status` is to be its alias (the
-// CLI work of issue 15 adds the aliases); its JSON is to share list's and
-// show-ip's types once those land (cmd/nixlxc/output.go on that branch):
-// the field names here are already theirs.
 func infoCommand() *cli.Command {
 	return &cli.Command{
-		Name:      "info",
-		Usage:     "show a container: state, PID, uptime, generation, addresses, resource use and limits, autostart, ids, source",
-		ArgsUsage: "NAME",
+		Name:        "info",
+		Aliases:     []string{"status"}, // nixos-container's name
+		Description: "Example: nixlxc info web --json",
+		Usage:       "show a container: state, PID, uptime, generation, addresses, resource use and limits, autostart, ids, source",
+		ArgsUsage:   "NAME",
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "json", Usage: "print a JSON object (the field names of list --json and show-ip --json)"},
 		},
@@ -48,53 +45,19 @@ func infoCommand() *cli.Command {
 	}
 }
 
-// infoJSON is info --json. Its names and address forms are list's and
-// show-ip's: an interface named as inside (hostonly, internet), plain
-// addresses with their prefix lengths beside them, ipv4 the hostonly
-// IPv4, nat the internet interface's IPv4, ipv6 its IPv6; a field that
-// does not apply is left out.
+// infoJSON is info --json: list's object for the container (output.go:
+// the same names and address forms as list and show-ip) and what only info
+// knows. A field that does not apply is left out.
 type infoJSON struct {
-	Name          string             `json:"name"`
-	State         string             `json:"state"`
-	PID           int                `json:"pid,omitempty"`
-	Started       *time.Time         `json:"started,omitempty"`
-	UptimeSeconds *int64             `json:"uptimeSeconds,omitempty"`
-	Created       time.Time          `json:"created"`
-	Generation    int                `json:"generation"`
-	System        string             `json:"system,omitempty"`
-	IPv4          string             `json:"ipv4,omitempty"`
-	NAT           string             `json:"nat,omitempty"`
-	IPv6          string             `json:"ipv6,omitempty"`
-	Interfaces    infoInterfacesJSON `json:"interfaces"`
-	Autostart     infoAutostartJSON  `json:"autostart"`
-	IDMapBase     uint32             `json:"idmapBase"`
-	IDMapCount    int                `json:"idmapCount"`
-	SharedIDMap   bool               `json:"sharedIdmap,omitempty"`
-	Source        container.Source   `json:"source"`
-	Resources     *resourcesJSON     `json:"resources,omitempty"`
-}
-
-type infoInterfacesJSON struct {
-	Hostonly *infoInterfaceJSON `json:"hostonly,omitempty"`
-	Internet *infoInterfaceJSON `json:"internet,omitempty"`
-}
-
-type infoInterfaceJSON struct {
-	Bridge           string `json:"bridge"`
-	HostVeth         string `json:"hostVeth"`
-	MAC              string `json:"mac"`
-	IPv4             string `json:"ipv4,omitempty"`
-	IPv4PrefixLength int    `json:"ipv4PrefixLength,omitempty"`
-	Gateway4         string `json:"gateway4,omitempty"`
-	IPv6             string `json:"ipv6,omitempty"`
-	IPv6PrefixLength int    `json:"ipv6PrefixLength,omitempty"`
-	Gateway6         string `json:"gateway6,omitempty"`
-}
-
-type infoAutostartJSON struct {
-	Enable bool `json:"enable"`
-	Order  int  `json:"order,omitempty"`
-	Delay  int  `json:"delay,omitempty"`
+	containerJSON
+	PID           int              `json:"pid,omitempty"`
+	Started       *time.Time       `json:"started,omitempty"`
+	UptimeSeconds *int64           `json:"uptimeSeconds,omitempty"`
+	Created       time.Time        `json:"created"`
+	IDMapCount    int              `json:"idmapCount"`
+	SharedIDMap   bool             `json:"sharedIdmap,omitempty"`
+	Source        container.Source `json:"source"`
+	Resources     *resourcesJSON   `json:"resources,omitempty"`
 }
 
 // resourcesJSON are the container's cgroups' numbers; a limit that is not
@@ -110,11 +73,12 @@ type resourcesJSON struct {
 
 func infoOf(d container.Details, now time.Time) infoJSON {
 	j := infoJSON{
-		Name: d.Name, State: d.State, PID: d.PID, Created: d.Created,
-		Generation: d.Generation, System: d.System,
-		Interfaces: infoInterfacesJSON{Hostonly: infoInterfaceOf(d.Interfaces.Hostonly), Internet: infoInterfaceOf(d.Interfaces.Internet)},
-		Autostart:  infoAutostartJSON{Enable: d.Autostart.Enable, Order: d.Autostart.Order, Delay: d.Autostart.Delay},
-		IDMapBase:  d.IDMapBase, IDMapCount: d.IDCount, SharedIDMap: d.SharedIDMap,
+		containerJSON: containerOf(container.Info{
+			Name: d.Name, State: d.State, Generation: d.Generation, System: d.System,
+			Autostart: d.Autostart, IDMapBase: d.IDMapBase, Interfaces: d.Interfaces,
+		}),
+		PID: d.PID, Created: d.Created,
+		IDMapCount: d.IDCount, SharedIDMap: d.SharedIDMap,
 		Source: d.Source,
 	}
 	if !d.Started.IsZero() {
@@ -122,12 +86,6 @@ func infoOf(d container.Details, now time.Time) infoJSON {
 		j.Started = &started
 		up := int64(now.Sub(d.Started) / time.Second)
 		j.UptimeSeconds = &up
-	}
-	if h := j.Interfaces.Hostonly; h != nil {
-		j.IPv4 = h.IPv4
-	}
-	if n := j.Interfaces.Internet; n != nil {
-		j.NAT, j.IPv6 = n.IPv4, n.IPv6
 	}
 	if u := d.Usage; u != nil {
 		j.Resources = &resourcesJSON{
@@ -137,24 +95,6 @@ func infoOf(d container.Details, now time.Time) infoJSON {
 		}
 	}
 	return j
-}
-
-func infoInterfaceOf(i *container.Interface) *infoInterfaceJSON {
-	if i == nil {
-		return nil
-	}
-	out := &infoInterfaceJSON{Bridge: i.Bridge, HostVeth: i.HostVeth, MAC: i.MAC, Gateway4: i.Gateway4, Gateway6: i.Gateway6}
-	out.IPv4, out.IPv4PrefixLength = addressAndLength(i.IPv4)
-	out.IPv6, out.IPv6PrefixLength = addressAndLength(i.IPv6)
-	return out
-}
-
-// addressAndLength takes "10.101.0.2/16" apart.
-func addressAndLength(s string) (string, int) {
-	if p, err := netip.ParsePrefix(s); err == nil {
-		return p.Addr().String(), p.Bits()
-	}
-	return s, 0
 }
 
 // writeInfo prints the details as "Key: value" lines.
@@ -180,7 +120,7 @@ func writeInfo(w io.Writer, d container.Details, now time.Time) error {
 	row("Created", "%s", j.Created.Local().Format("2006-01-02 15:04:05"))
 	for _, ifc := range []struct {
 		name string
-		i    *infoInterfaceJSON
+		i    *interfaceJSON
 	}{{"hostonly", j.Interfaces.Hostonly}, {"internet", j.Interfaces.Internet}} {
 		if ifc.i == nil {
 			continue

@@ -8,7 +8,7 @@ import (
 // nixos-container's --flake.
 var flakeFlag = &cli.StringFlag{
 	Name:  "flake",
-	Usage: "build REF#nixosConfigurations.NAME (REF#ATTR: .ATTR) of a flake instead of a config file; its settings are its nixlxc.NAME",
+	Usage: "build the flake's nixosConfigurations.NAME (REF#ATTR: .ATTR) instead of a config file; its settings are its nixlxc.NAME",
 }
 
 // sourceArgs reads the NAME and CONFIG.nix of create and update: the file

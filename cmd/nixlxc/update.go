@@ -10,7 +10,7 @@ func updateCommand() *cli.Command {
 		Name:        "update",
 		Usage:       "build a new generation from a config file or flake (neither: the current generation's source again); a running container switches to it in place",
 		Description: "Example: nixlxc update web web.nix --auto-rollback",
-		ArgsUsage:   "NAME [CONFIG.nix | --flake REF[#ATTR]]",
+		ArgsUsage:   "NAME [CONFIG.nix]",
 		Flags: []cli.Flag{
 			nixArgsFlag,
 			buildLogsFlag,
