@@ -24,11 +24,12 @@ func TestLogs(t *testing.T) {
     printf 'sneaky \033]0;retitled\007 title\n'
   '';
   systemd.services.booter = { wantedBy = [ "multi-user.target" ]; script = "echo booter was here"; };
+  systemd.services.before.script = "echo before the call";
 }; }`)
 	h.must("create", "dlogs", cfg)
 	h.must("start", "dlogs")
 
-	out := h.must("logs", "dlogs")
+	out := h.must("logs", "-n", "all", "dlogs")
 	for _, want := range []string{"Reached target", "booter was here"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("logs lacks %q:\n%s", want, out)
@@ -41,7 +42,9 @@ func TestLogs(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, binary, "logs", "-f", "-n", "5", "dlogs")
+	// The journal's last lines when the call begins: a service's, just now.
+	h.must("run", "dlogs", "--", "systemctl", "start", "before")
+	cmd := exec.CommandContext(ctx, binary, "logs", "-f", "-n", "10", "dlogs")
 	cmd.Env = h.env
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -82,7 +85,7 @@ func TestLogs(t *testing.T) {
 		}
 	}
 	// The journal is being read once its history shows.
-	if waitFor("booter was here") {
+	if waitFor("before the call") {
 		if strings.Contains(strings.Join(seen, "\n"), "greeter says") {
 			t.Fatal("the greeter spoke before it was started")
 		}
