@@ -33,6 +33,13 @@ type UpdateOptions struct {
 // container switches to the new system in place; a stopped one boots it at
 // its next start. Building the same system again makes no generation.
 func (m *Manager) Update(ctx context.Context, name, file string, o UpdateOptions) error {
+	if file != "" || o.Flake != "" {
+		// A file or flake given is checked first: a mistake in it is the
+		// error, whatever the container.
+		if _, err := sourceFor(name, file, o.Flake, Source{}, nil); err != nil {
+			return err
+		}
+	}
 	return m.recs.withLock(ctx, name, func() error {
 		rec, err := m.recs.usable(name)
 		if err != nil {
