@@ -70,6 +70,7 @@ func (n Nix) FlakeSettings(ctx context.Context, flake string) (spec.Evaluated, e
 	args := append([]string{"--eval", "--strict", "--json",
 		filepath.Join(dir, "flake-settings.nix"),
 		"--argstr", "flake", ref, "--argstr", "attr", attr}, flakeFeatures...)
+	args = append(args, restrictedFlake(dir)...)
 	out, err := n.run(ctx, "reading the flake "+flake, "nix-instantiate", args...)
 	if err != nil {
 		return e, err
@@ -78,4 +79,13 @@ func (n Nix) FlakeSettings(ctx context.Context, flake string) (spec.Evaluated, e
 		return e, fmt.Errorf("reading the flake %s: unexpected output of nix-instantiate: %w", flake, err)
 	}
 	return e, nil
+}
+
+// restrictedFlake evaluates a flake in Nix's restricted mode too: a flake
+// loaded from nixlxc's expressions with builtins.getFlake is evaluated as
+// impurely as they are, so it could read the host's files. It reads its
+// own sources (and its inputs'), what the search path holds, and nixlxc's
+// expressions.
+func restrictedFlake(exprDir string) []string {
+	return append([]string{"--option", "restrict-eval", "true", "-I", exprDir}, standinInit(exprDir)...)
 }

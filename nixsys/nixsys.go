@@ -260,6 +260,32 @@ func (n Nix) ensureExprs() (string, error) {
 	return dir, nil
 }
 
+// restricted evaluates a container's file in Nix's restricted mode: it
+// reads only what is on the search path (nixpkgs and what NIX_PATH and -n
+// add), nixlxc's own expressions and the file's own directory. A config
+// file must not read the host's files (builtins.readFile /etc/shadow) into
+// the world-readable store, or into its container, as the root that runs
+// the evaluation. (A flake is evaluated in Nix's pure mode already.)
+func restricted(exprDir, configFile string) []string {
+	dir := configFile
+	if st, err := os.Stat(configFile); err != nil || !st.IsDir() {
+		dir = filepath.Dir(configFile)
+	}
+	return append([]string{"--option", "restrict-eval", "true", "-I", exprDir, "-I", dir}, standinInit(exprDir)...)
+}
+
+// standinInit hands the stand-in nixpkgs its NIXLXC_STANDIN_INIT, which
+// restricted mode hides from builtins.getEnv, as a search path entry
+// named after the choice (pointing at nixlxc's own expressions, which are
+// on the search path anyway).
+func standinInit(exprDir string) []string {
+	v := os.Getenv("NIXLXC_STANDIN_INIT")
+	if v == "" || strings.ContainsAny(v, "=:/ ") {
+		return nil
+	}
+	return []string{"-I", "nixlxc-standin-init-" + v + "=" + exprDir}
+}
+
 // Settings reads the settings of a container file.
 func (n Nix) Settings(ctx context.Context, configFile string) (spec.Evaluated, error) {
 	var e spec.Evaluated
@@ -267,10 +293,10 @@ func (n Nix) Settings(ctx context.Context, configFile string) (spec.Evaluated, e
 	if err != nil {
 		return e, err
 	}
-	out, err := n.run(ctx, "reading "+configFile, "nix-instantiate",
-		"--eval", "--strict", "--json",
+	args := append([]string{"--eval", "--strict", "--json",
 		filepath.Join(dir, "settings.nix"),
-		"--argstr", "configFile", configFile)
+		"--argstr", "configFile", configFile}, restricted(dir, configFile)...)
+	out, err := n.run(ctx, "reading "+configFile, "nix-instantiate", args...)
 	if err != nil {
 		return e, err
 	}
@@ -307,15 +333,21 @@ func (n Nix) BuildSystem(ctx context.Context, b Build) (string, error) {
 		return "", err
 	}
 	ns, _ := json.Marshal(append([]string{}, b.Nameservers...))
-	source := []string{filepath.Join(dir, "system.nix"), "--argstr", "configFile", b.ConfigFile}
+	source := append([]string{filepath.Join(dir, "system.nix"), "--argstr", "configFile", b.ConfigFile}, restricted(dir, b.ConfigFile)...)
 	if b.Flake != "" {
 		ref, attr, err := splitFlake(b.Flake)
 		if err != nil {
 			return "", err
 		}
 		source = append([]string{filepath.Join(dir, "flake-system.nix"), "--argstr", "flake", ref, "--argstr", "attr", attr}, flakeFeatures...)
+		source = append(source, restrictedFlake(dir)...)
 	}
 	args := append(source,
+		// A container file's builders run in Nix's sandbox whatever the
+		// host's nix.conf says: unsandboxed, a builder runs as root on the
+		// host. (-n "--option sandbox false" comes after and still wins,
+		// for a host where Nix cannot sandbox.)
+		"--option", "sandbox", "true",
 		"-Q", // without Progress, build logs only in the error, as "last N log lines"
 		"--argstr", "name", b.Name,
 		"--argstr", "ip", b.IP,

@@ -27,7 +27,9 @@ nixlxc=$PWD/bin/nixlxc
 # No nixpkgs offline: the stand-in builds a small NixOS-like system that
 # boots real systemd (Debian's, relocated into the Nix store) with busybox
 # as its userland. With a real nixpkgs on NIX_PATH you get real NixOS.
-export NIX_PATH=nixpkgs=$PWD/standin-nixpkgs
+. scripts/standin-env.sh
+NIX_PATH=$(standin_nix_path "$PWD")
+export NIX_PATH
 name=${DEMO_NAME:-demo}
 lxcpath=${NIXLXC_STATE_DIR:-/var/lib/nixlxc}/lxc
 

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	standinpkg "github.com/nixlxc/nixlxc/internal/standin"
 )
 
 // TestBadInput: every mistake gets one clear line, a non-zero exit code, and
@@ -100,7 +102,8 @@ func TestBadInput(t *testing.T) {
 	assertNothingOf(t, h)
 	// nixcloud's -n passes Nix arguments through (after the positional
 	// arguments, as nixcloud took them), and update reuses them.
-	standin := "-I nixpkgs=" + filepath.Join(repoRoot, "standin-nixpkgs")
+	// The stand-in and what it reads of the host, as -I arguments.
+	standin := "-I " + strings.ReplaceAll(standinpkg.NixPath(repoRoot), ":", " -I ")
 	h.must("create", "web", noNixpkgs, "-n", standin)
 	h.must("update", "web", good)
 	if gens := h.list(); len(gens) != 1 || gens[0].Generation != 2 {

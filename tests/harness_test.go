@@ -17,6 +17,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/nixlxc/nixlxc/internal/standin"
 )
 
 const (
@@ -168,7 +170,7 @@ func newHost(t *testing.T) *host {
 		"NIXLXC_HOST_CONFIG="+h.hostConfig,
 		// Never the host's /etc/nixlxc/config.json.
 		"NIXLXC_CONFIG="+filepath.Join(dir, "config.json"),
-		"NIX_PATH=nixpkgs="+filepath.Join(repoRoot, "standin-nixpkgs"),
+		"NIX_PATH="+standin.NixPath(repoRoot),
 	)
 	t.Cleanup(func() {
 		// Whatever a failing test left running goes, so no container

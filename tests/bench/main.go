@@ -26,6 +26,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/nixlxc/nixlxc/internal/standin"
 )
 
 func main() {
@@ -228,7 +230,7 @@ func (b *bench) newEnv(hostJSON string) (*env, error) {
 		"NIXLXC_STATE_DIR="+filepath.Join(dir, "state"),
 		"NIXLXC_PROFILE_DIR="+filepath.Join(dir, "profiles"),
 		"NIXLXC_HOST_CONFIG="+filepath.Join(dir, "host.json"),
-		"NIX_PATH=nixpkgs="+filepath.Join(wd, "standin-nixpkgs"),
+		"NIX_PATH="+standin.NixPath(wd),
 		// The figures measure nixlxc, with the stand-in's lightest init;
 		// figure 1 boots systemd too (systemdInit).
 		"NIXLXC_STANDIN_INIT=busybox",

@@ -5,9 +5,14 @@ let
 
   # Which init boots the system: systemd (as on NixOS), or the stand-in's
   # busybox init for tests that start many containers. Chosen by nixlxc's
-  # environment, so configuration files stay valid NixOS.
+  # environment (NIXLXC_STANDIN_INIT), so configuration files stay valid
+  # NixOS. nixlxc evaluates container files in restricted mode, where
+  # getEnv is empty: it hands the choice over on the search path, as an
+  # entry named nixlxc-standin-init-VALUE.
+  chosen = map (e: lib.removePrefix "nixlxc-standin-init-" e.prefix)
+    (builtins.filter (e: lib.hasPrefix "nixlxc-standin-init-" e.prefix) builtins.nixPath);
   initFromEnv =
-    let v = builtins.getEnv "NIXLXC_STANDIN_INIT"; in
+    let v = if chosen != [ ] then builtins.head chosen else builtins.getEnv "NIXLXC_STANDIN_INIT"; in
     if v == "" || v == "systemd" then "systemd"
     else if v == "busybox" then "busybox"
     else throw "NIXLXC_STANDIN_INIT is \"${v}\": it must be systemd or busybox";
