@@ -38,14 +38,7 @@ func parseBindMounts(raw json.RawMessage) ([]BindMount, error) {
 		}
 		err := strictUnmarshal(v, &opts)
 		if err == nil {
-			// encoding/json matches names regardless of case; Nix does not.
-			var names map[string]json.RawMessage
-			json.Unmarshal(v, &names)
-			for n := range names {
-				if n != "mountPoint" && n != "hostPath" && n != "isReadOnly" {
-					err = fmt.Errorf("unknown attribute %q", n)
-				}
-			}
+			err = exactNames(v, "mountPoint", "hostPath", "isReadOnly")
 		}
 		if err != nil {
 			return nil, fmt.Errorf("%w bindMounts.\"%s\": %v (expected { hostPath = \"/srv/x\"; isReadOnly = true; })", ErrInvalid, printable(name), err)

@@ -23,6 +23,13 @@ type Settings struct {
 	Limits         Limits    `json:"limits"`
 	// BindMounts are host paths shown inside, sorted by mount point.
 	BindMounts []BindMount `json:"bindMounts,omitempty"`
+	// ForwardPorts are host ports forwarded to the container.
+	ForwardPorts []ForwardPort `json:"forwardPorts,omitempty"`
+	// Ephemeral keeps the root file system in memory: it starts empty at
+	// every start and is gone at stop (the profile stays).
+	Ephemeral bool `json:"ephemeral,omitempty"`
+	// Macvlans are host interfaces the container gets a macvlan on.
+	Macvlans []string `json:"macvlans,omitempty"`
 }
 
 // Autostart is nixcloud's `autostart = true;` or the ordered form
@@ -62,10 +69,13 @@ type Evaluated struct {
 	LXCExtraConfig json.RawMessage `json:"lxcExtraConfig"`
 	Limits         json.RawMessage `json:"limits"`
 	BindMounts     json.RawMessage `json:"bindMounts"`
+	ForwardPorts   json.RawMessage `json:"forwardPorts"`
+	Ephemeral      json.RawMessage `json:"ephemeral"`
+	Macvlans       json.RawMessage `json:"macvlans"`
 }
 
 // Known is every top-level attribute of the attribute-set form.
-var Known = []string{"autostart", "bindMounts", "configuration", "limits", "lxcExtraConfig", "name", "network"}
+var Known = []string{"autostart", "bindMounts", "configuration", "ephemeral", "forwardPorts", "limits", "lxcExtraConfig", "macvlans", "name", "network"}
 
 // FromEvaluated checks the evaluated settings. fileName is the `name` the file
 // itself gives, if any (nixcloud's field; the command line's name wins).
@@ -101,6 +111,17 @@ func FromEvaluated(e Evaluated) (s Settings, fileName string, err error) {
 		return s, "", err
 	}
 	if s.BindMounts, err = parseBindMounts(e.BindMounts); err != nil {
+		return s, "", err
+	}
+	if s.ForwardPorts, err = parseForwardPorts(e.ForwardPorts); err != nil {
+		return s, "", err
+	}
+	if isSet(e.Ephemeral) {
+		if err := json.Unmarshal(e.Ephemeral, &s.Ephemeral); err != nil {
+			return s, "", fmt.Errorf("%w ephemeral: must be a boolean", ErrInvalid)
+		}
+	}
+	if s.Macvlans, err = parseMacvlans(e.Macvlans); err != nil {
 		return s, "", err
 	}
 	return s, fileName, nil
@@ -419,6 +440,12 @@ func (s Settings) Check() error {
 	}
 	if s.Autostart.Delay < 0 || s.Autostart.Delay > 3600 {
 		return fmt.Errorf("%w autostart.delay: %d", ErrInvalid, s.Autostart.Delay)
+	}
+	if err := checkForwardPorts(s.ForwardPorts); err != nil {
+		return err
+	}
+	if err := checkMacvlans(s.Macvlans); err != nil {
+		return err
 	}
 	return checkBindMounts(s.BindMounts)
 }

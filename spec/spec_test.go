@@ -78,6 +78,14 @@ func TestFromEvaluated(t *testing.T) {
 				{MountPoint: "/same", HostPath: "/same", ReadOnly: true},
 				{MountPoint: "/y", HostPath: "/srv/y", ReadOnly: true},
 			}}},
+		{`{"form":"attrset","forwardPorts":[{"hostPort":8080,"containerPort":80},{"protocol":"udp","hostPort":53,"containerPort":null},{"hostPort":8080,"hostAddress":"2001:db8::5","protocol":"udp"}]}`,
+			Settings{ForwardPorts: []ForwardPort{
+				{Protocol: "tcp", HostPort: 8080, ContainerPort: 80},
+				{Protocol: "udp", HostPort: 53, ContainerPort: 53},
+				{Protocol: "udp", HostPort: 8080, ContainerPort: 8080, HostAddress: "2001:db8::5"},
+			}}},
+		{`{"form":"attrset","ephemeral":true,"macvlans":["eth1","enp0s31f6-very"]}`, Settings{Ephemeral: true, Macvlans: []string{"eth1", "enp0s31f6-very"}}},
+		{`{"form":"attrset","ephemeral":false,"macvlans":[],"forwardPorts":[]}`, Settings{}},
 	}
 	for _, c := range cases {
 		got, _, err := FromEvaluated(eval(t, c.js))
@@ -93,35 +101,57 @@ func TestFromEvaluated(t *testing.T) {
 
 func TestFromEvaluatedRefuses(t *testing.T) {
 	for js, want := range map[string]string{
-		`{"unknown":["autostrat"]}`:                           `setting "autostrat"`,
-		`{"autostart":"yes"}`:                                 "autostart",
-		`{"autostart":{"enable":true,"oder":1}}`:              `unknown attribute "oder"`,
-		`{"network":{"ip":"10.101.0.300"}}`:                   "not an IPv4 address",
-		`{"network":{"ip":"fe80::1"}}`:                        "not an IPv4 address",
-		`{"network":{"ip":7}}`:                                "ip must be a string",
-		`{"network":{"bridge":"myOwnBridge"}}`:                "network.ip is required",
-		`{"network":{"bridge":"bad/name","ip":"10.0.0.2"}}`:   "network.bridge",
-		`{"network":{"ip":"10.0.0.2","gateway":"10.0.0.1"}}`:  "gateway",
-		`{"lxcExtraConfig":"lxc.idmap = u 0 0 65536"}`:        "set by nixlxc itself",
-		`{"lxcExtraConfig":"lxc.environment = a\u0000b"}`:     "control character",
-		`{"limits":{"memory":"lots"}}`:                        "not a size",
-		`{"limits":{"memory":"1K"}}`:                          "below the 4M",
-		`{"limits":{"pids":0}}`:                               "limits.pids",
-		`{"limits":{"pids":1.5}}`:                             "limits.pids",
-		`{"limits":{"cpus":0}}`:                               "limits.cpus",
-		`{"limits":{"swap":"1G"}}`:                            `unknown attribute "swap"`,
-		`{"name":3}`:                                          "name",
-		`{"autostart":{"delay":-1}}`:                          "autostart.delay",
-		`{"network":{"ip":"10.10.1.2/31"}}`:                   "prefix length",
-		`{"network":{"ip":"10.10.1.2\nlxc.idmap = u 0 0 1"}}`: "not an IPv4 address",
-		`{"bindMounts":["/srv"]}`:                             "bindMounts",
-		`{"bindMounts":{"/data":{"hostpath":"/srv"}}}`:        `unknown attribute "hostpath"`,
-		`{"bindMounts":{"/data":{"hostPath":"srv"}}}`:         `hostPath "srv"`,
-		`{"bindMounts":{"data":{"hostPath":"/srv"}}}`:         `mount point "data"`,
-		`{"bindMounts":{"/a/../b":{"hostPath":"/srv"}}}`:      "clean",
-		`{"bindMounts":{"/":{"hostPath":"/srv"}}}`:            "root",
-		`{"bindMounts":{"/a":{},"/b":{"mountPoint":"/a"}}}`:   "twice",
-		`{"bindMounts":{"/a":{"isReadOnly":"yes"}}}`:          "isReadOnly",
+		`{"unknown":["autostrat"]}`:                                          `setting "autostrat"`,
+		`{"autostart":"yes"}`:                                                "autostart",
+		`{"autostart":{"enable":true,"oder":1}}`:                             `unknown attribute "oder"`,
+		`{"network":{"ip":"10.101.0.300"}}`:                                  "not an IPv4 address",
+		`{"network":{"ip":"fe80::1"}}`:                                       "not an IPv4 address",
+		`{"network":{"ip":7}}`:                                               "ip must be a string",
+		`{"network":{"bridge":"myOwnBridge"}}`:                               "network.ip is required",
+		`{"network":{"bridge":"bad/name","ip":"10.0.0.2"}}`:                  "network.bridge",
+		`{"network":{"ip":"10.0.0.2","gateway":"10.0.0.1"}}`:                 "gateway",
+		`{"lxcExtraConfig":"lxc.idmap = u 0 0 65536"}`:                       "set by nixlxc itself",
+		`{"lxcExtraConfig":"lxc.environment = a\u0000b"}`:                    "control character",
+		`{"limits":{"memory":"lots"}}`:                                       "not a size",
+		`{"limits":{"memory":"1K"}}`:                                         "below the 4M",
+		`{"limits":{"pids":0}}`:                                              "limits.pids",
+		`{"limits":{"pids":1.5}}`:                                            "limits.pids",
+		`{"limits":{"cpus":0}}`:                                              "limits.cpus",
+		`{"limits":{"swap":"1G"}}`:                                           `unknown attribute "swap"`,
+		`{"name":3}`:                                                         "name",
+		`{"autostart":{"delay":-1}}`:                                         "autostart.delay",
+		`{"network":{"ip":"10.10.1.2/31"}}`:                                  "prefix length",
+		`{"network":{"ip":"10.10.1.2\nlxc.idmap = u 0 0 1"}}`:                "not an IPv4 address",
+		`{"bindMounts":["/srv"]}`:                                            "bindMounts",
+		`{"bindMounts":{"/data":{"hostpath":"/srv"}}}`:                       `unknown attribute "hostpath"`,
+		`{"bindMounts":{"/data":{"hostPath":"srv"}}}`:                        `hostPath "srv"`,
+		`{"bindMounts":{"data":{"hostPath":"/srv"}}}`:                        `mount point "data"`,
+		`{"bindMounts":{"/a/../b":{"hostPath":"/srv"}}}`:                     "clean",
+		`{"bindMounts":{"/":{"hostPath":"/srv"}}}`:                           "root",
+		`{"bindMounts":{"/a":{},"/b":{"mountPoint":"/a"}}}`:                  "twice",
+		`{"bindMounts":{"/a":{"isReadOnly":"yes"}}}`:                         "isReadOnly",
+		`{"bindMounts":{"/a":{"HostPath":"/srv"}}}`:                          `unknown attribute "HostPath"`,
+		`{"forwardPorts":{"hostPort":80}}`:                                   "must be a list",
+		`{"forwardPorts":[{"containerPort":80}]}`:                            "hostPort is required",
+		`{"forwardPorts":[{"hostPort":0}]}`:                                  "not a port",
+		`{"forwardPorts":[{"hostPort":70000}]}`:                              "not a port",
+		`{"forwardPorts":[{"hostPort":80.5}]}`:                               "not a port",
+		`{"forwardPorts":[{"hostPort":"80"}]}`:                               "hostPort must be a number",
+		`{"forwardPorts":[{"hostPort":80,"containerPort":-1}]}`:              "containerPort -1",
+		`{"forwardPorts":[{"hostPort":80,"protocol":"sctp"}]}`:               `protocol "sctp"`,
+		`{"forwardPorts":[{"hostPort":80,"hostport":81}]}`:                   `unknown attribute "hostport"`,
+		`{"forwardPorts":[{"hostPort":80,"hostAddress":"localhost"}]}`:       "not an IP address",
+		`{"forwardPorts":[{"hostPort":80,"hostAddress":"127.0.0.1"}]}`:       "loopback",
+		`{"forwardPorts":[{"hostPort":80,"hostAddress":"fe80::1"}]}`:         "link-local",
+		`{"forwardPorts":[{"hostPort":80,"hostAddress":"::ffff:10.0.0.1"}]}`: "not an IP address",
+		`{"forwardPorts":[{"hostPort":80},{"hostPort":80,"hostAddress":"10.0.0.1","containerPort":81}]}`: "forwarded twice",
+		`{"ephemeral":"yes"}`:                            "ephemeral: must be a boolean",
+		`{"macvlans":"eth1"}`:                            "macvlans: must be a list",
+		`{"macvlans":["brNC-hostonly"]}`:                 "nixlxc's own bridge",
+		`{"macvlans":["ni-web"]}`:                        "veths",
+		`{"macvlans":["eth1","eth1"]}`:                   "twice",
+		`{"macvlans":["enp0s31f6abcd","enp0s31f6abce"]}`: "both be mv-enp0s31f6abc",
+		`{"macvlans":["a/b"]}`:                           "not an interface name",
 	} {
 		_, _, err := FromEvaluated(eval(t, js))
 		if !errors.Is(err, ErrInvalid) && err != nil && !strings.Contains(err.Error(), "invalid") {
@@ -149,6 +179,7 @@ func TestParseSize(t *testing.T) {
 func FuzzSettings(f *testing.F) {
 	f.Add(`{"network":{"ip":"10.10.1.2","bridge":"br0"},"autostart":{"order":1},"limits":{"memory":"1G"}}`)
 	f.Add(`{"lxcExtraConfig":"lxc.environment = x"}`)
+	f.Add(`{"forwardPorts":[{"hostPort":8080,"containerPort":80,"hostAddress":"10.0.0.1"}],"ephemeral":true,"macvlans":["eth1"]}`)
 	f.Fuzz(func(t *testing.T, js string) {
 		var e Evaluated
 		if json.Unmarshal([]byte(js), &e) != nil {
@@ -171,6 +202,24 @@ func FuzzSettings(f *testing.F) {
 			if strings.ContainsAny(it.Key+it.Value, "\n\r\x00") {
 				t.Fatalf("accepted extra line %q", it)
 			}
+		}
+		for _, f := range s.ForwardPorts {
+			if f.HostPort < 1 || f.HostPort > 65535 || f.ContainerPort < 1 || f.ContainerPort > 65535 || (f.Protocol != "tcp" && f.Protocol != "udp") {
+				t.Fatalf("accepted forward %+v", f)
+			}
+			if f.HostAddress != "" && f.Family() == 0 {
+				t.Fatalf("accepted host address %q", f.HostAddress)
+			}
+		}
+		for _, p := range s.Macvlans {
+			if CheckInterfaceName(p) != nil || p == HostonlyBridge || len(MacvlanName(p)) > 15 {
+				t.Fatalf("accepted macvlan parent %q", p)
+			}
+		}
+		// What was accepted is accepted again when read back from a
+		// generation.
+		if _, err := ParseRecorded([]byte(s.JSON())); err != nil {
+			t.Fatalf("recorded settings %s refused: %v", s.JSON(), err)
 		}
 	})
 }

@@ -7,8 +7,8 @@ let
   # The attribute-set form has `configuration`; anything else (a module
   # function or a module attribute set) is the configuration itself.
   isSet = builtins.isAttrs raw && raw ? configuration;
-  known = [ "autostart" "bindMounts" "configuration" "limits" "lxcExtraConfig" "name" "network" ];
-  settingNames = [ "autostart" "bindMounts" "limits" "lxcExtraConfig" "network" ];
+  known = [ "autostart" "bindMounts" "configuration" "ephemeral" "forwardPorts" "limits" "lxcExtraConfig" "macvlans" "name" "network" ];
+  settingNames = [ "autostart" "bindMounts" "ephemeral" "forwardPorts" "limits" "lxcExtraConfig" "macvlans" "network" ];
   get = n: if isSet && raw ? ${n} then raw.${n} else null;
 in
 {
@@ -26,4 +26,7 @@ in
   lxcExtraConfig = get "lxcExtraConfig";
   limits = get "limits";
   bindMounts = get "bindMounts";
+  forwardPorts = get "forwardPorts";
+  ephemeral = get "ephemeral";
+  macvlans = get "macvlans";
 }
