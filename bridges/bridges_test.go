@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"net/netip"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -63,7 +64,10 @@ func dump(batch []planned) string {
 			fmt.Fprintf(&b, "  chain %s type %s hook %d priority %d policy %d\n", c.Name, c.Type, *c.Hooknum, *c.Priority, *c.Policy)
 			for i, rule := range pc.rules {
 				fmt.Fprintf(&b, "    rule %d\n", i)
-				for _, e := range rule {
+				if owner := ruleOwner(rule); owner != "" {
+					fmt.Fprintf(&b, "      comment %q\n", ownerComment+owner)
+				}
+				for _, e := range rule.Exprs {
 					if c, ok := e.(*expr.Cmp); ok {
 						// Data as a string: interface names read as names.
 						fmt.Fprintf(&b, "      %T op %d register %d data %q\n", c, c.Op, c.Register, c.Data)
@@ -80,16 +84,32 @@ func dump(batch []planned) string {
 // TestRulesetGolden: the tables, chains and expressions nixlxc sends to the
 // kernel for each kind of host.
 func TestRulesetGolden(t *testing.T) {
+	v6, err := ParseHostConfig([]byte(`{"ipv6":{"enable":true,"ipv6InternetInterfaceAddress":"2001:db8:1:1::1","ipv6Prefix":"2001:db8:1:1::","ipv6PrefixLength":64}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	forwards := map[string][]Forward{
+		"web": {
+			{Protocol: "tcp", HostPort: 8080, To: netip.MustParseAddrPort("10.202.0.2:80")},
+			{Protocol: "tcp", HostPort: 8080, To: netip.MustParseAddrPort("[2001:db8:1:1::2]:80")},
+		},
+		"dns": {
+			{Protocol: "udp", HostAddr: netip.MustParseAddr("198.51.100.1"), HostPort: 53, To: netip.MustParseAddrPort("10.101.0.3:5353")},
+			{Protocol: "udp", HostAddr: netip.MustParseAddr("2001:db8:ffff::1"), HostPort: 53, To: netip.MustParseAddrPort("[2001:db8:1:1::3]:53")},
+		},
+	}
 	cases := map[string]struct {
-		c    HostConfig
-		inet string
+		c        HostConfig
+		inet     string
+		forwards map[string][]Forward
 	}{
-		"default":   {HostConfig{}, "eth0"},
-		"no-uplink": {HostConfig{}, ""},
-		"isolated":  {HostConfig{HostonlyIsolated: true}, "enp0s3"},
+		"default":   {HostConfig{}, "eth0", nil},
+		"no-uplink": {HostConfig{}, "", nil},
+		"isolated":  {HostConfig{HostonlyIsolated: true}, "enp0s3", nil},
+		"forwards":  {v6, "eth0", forwards},
 	}
 	for name, c := range cases {
-		batch, err := plan(Ruleset(c.c, c.inet))
+		batch, err := plan(Ruleset(c.c, c.inet, c.forwards))
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}

@@ -23,9 +23,9 @@ type Record struct {
 }
 
 // Setup brings the host's side up for c: both bridges with their addresses,
-// forwarding, nixlxc's nftables tables. It is idempotent; prev is what an
-// earlier setup recorded (nil: none).
-func Setup(c HostConfig, prev *Record) (*Record, error) {
+// forwarding, nixlxc's nftables tables with the containers' port forwards.
+// It is idempotent; prev is what an earlier setup recorded (nil: none).
+func Setup(c HostConfig, prev *Record, forwards map[string][]Forward) (*Record, error) {
 	if err := c.Check(); err != nil {
 		return nil, err
 	}
@@ -61,10 +61,11 @@ func Setup(c HostConfig, prev *Record) (*Record, error) {
 	}
 
 	// ip_forward turns forwarding on for every interface; brNC-hostonly
-	// then gets it turned off again, since nothing may be routed from it.
+	// then gets it turned off again, since nothing may be routed from it,
+	// unless ports are forwarded (hostonlyForwarding).
 	sysctls := []struct{ key, value string }{
 		{"net/ipv4/ip_forward", "1"},
-		{"net/ipv4/conf/" + Hostonly + "/forwarding", "0"},
+		{"net/ipv4/conf/" + Hostonly + "/forwarding", hostonlyForwarding(forwards)},
 	}
 	if c.IPv6.Enable {
 		if inet != "" {
@@ -108,7 +109,7 @@ func Setup(c HostConfig, prev *Record) (*Record, error) {
 			return rec, err
 		}
 	}
-	if err := applyRuleset(Ruleset(c, inet)); err != nil {
+	if err := applyRuleset(Ruleset(c, inet, forwards)); err != nil {
 		return rec, err
 	}
 	return rec, nil

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 
 	"github.com/nixlxc/nixlxc/atomicfile"
 	"github.com/nixlxc/nixlxc/faultpoint"
@@ -19,6 +20,9 @@ type Host struct {
 	ConfigPath string // host.json
 	RecordPath string // what setup changed, for teardown
 	LockPath   string
+	// ForwardsPath records every container's port forwards, which setup
+	// puts into the tables with the rest.
+	ForwardsPath string
 }
 
 // Config reads the settings; a missing file means all defaults.
@@ -69,8 +73,11 @@ func (h Host) setup(ctx context.Context, c HostConfig, unlessReady bool) (*Recor
 			rec = prev
 			return nil
 		}
-		var err error
-		rec, err = Setup(c, prev)
+		forwards, err := h.loadForwards()
+		if err != nil {
+			return err
+		}
+		rec, err = Setup(c, prev, forwards)
 		faultpoint.Hit("host:applied")
 		if rec != nil {
 			if serr := h.saveRecord(rec); serr != nil && err == nil {
@@ -97,4 +104,108 @@ func (h Host) Teardown(ctx context.Context) error {
 		}
 		return nil
 	})
+}
+
+// loadForwards reads the containers' port forwards; a missing file is
+// none. Callers hold the lock.
+func (h Host) loadForwards() (map[string][]Forward, error) {
+	all := map[string][]Forward{}
+	if h.ForwardsPath == "" {
+		return all, nil
+	}
+	data, err := os.ReadFile(h.ForwardsPath)
+	if errors.Is(err, os.ErrNotExist) {
+		return all, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(data, &all); err != nil {
+		return nil, fmt.Errorf("%s: %w", h.ForwardsPath, err)
+	}
+	for name, fs := range all {
+		for _, f := range fs {
+			if err := f.check(); err != nil {
+				return nil, fmt.Errorf("%s: %s: %w", h.ForwardsPath, name, err)
+			}
+		}
+	}
+	return all, nil
+}
+
+func (h Host) saveForwards(all map[string][]Forward) error {
+	data, err := json.MarshalIndent(all, "", "  ")
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(h.ForwardsPath, append(data, '\n'), 0o600)
+}
+
+// Forwards are the port forwards of every container, as recorded.
+func (h Host) Forwards(ctx context.Context) (map[string][]Forward, error) {
+	var all map[string][]Forward
+	err := lock.With(ctx, h.LockPath, func() error {
+		var err error
+		all, err = h.loadForwards()
+		return err
+	})
+	return all, err
+}
+
+// SetForwards makes fs the port forwards of container name (none: nil), in
+// the record and, when the host's network is set up, in the kernel: the
+// container's rules are replaced in one nftables transaction, the rest of
+// the tables untouched. A host port another container holds is refused
+// (ConflictError), and nothing changes.
+func (h Host) SetForwards(ctx context.Context, name string, fs []Forward) error {
+	for _, f := range fs {
+		if err := f.check(); err != nil {
+			return err
+		}
+	}
+	return lock.With(ctx, h.LockPath, func() error {
+		all, err := h.loadForwards()
+		if err != nil {
+			return err
+		}
+		if err := conflict(all, name, fs); err != nil {
+			return err
+		}
+		changed := !slices.Equal(all[name], fs)
+		if len(fs) == 0 {
+			delete(all, name)
+		} else {
+			all[name] = append([]Forward(nil), fs...)
+		}
+		if changed {
+			if err := h.saveForwards(all); err != nil {
+				return err
+			}
+		}
+		return h.applyForwards(name, all)
+	})
+}
+
+// applyForwards brings container name's rules in the kernel in line with
+// all (a no-op while the host's network is not set up: setup applies
+// them), and brNC-hostonly's forwarding with whether any port is
+// forwarded.
+func (h Host) applyForwards(name string, all map[string][]Forward) error {
+	rec := h.Record()
+	if rec == nil || !rulesetPresent() {
+		return nil
+	}
+	if err := replaceOwnerRules(name, all[name]); errors.Is(err, errChainsMissing) {
+		// A setup by an older nixlxc, without the forward chains.
+		if err := applyRuleset(Ruleset(rec.Config, rec.Inet, all)); err != nil {
+			return err
+		}
+	} else if err != nil {
+		return err
+	}
+	key := "net/ipv4/conf/" + Hostonly + "/forwarding"
+	if v, err := readSysctl(key); err == nil && v != hostonlyForwarding(all) {
+		return writeSysctl(key, hostonlyForwarding(all))
+	}
+	return nil
 }

@@ -1,11 +1,15 @@
 package bridges
 
 import (
+	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/google/nftables"
+	"github.com/google/nftables/binaryutil"
 	"github.com/google/nftables/expr"
+	"github.com/google/nftables/userdata"
 	"golang.org/x/sys/unix"
 )
 
@@ -17,7 +21,7 @@ type planned struct {
 
 type plannedChain struct {
 	chain *nftables.Chain
-	rules [][]expr.Any
+	rules []*nftables.Rule
 }
 
 // plan compiles tables to what applyRuleset sends: pure, and what the
@@ -43,11 +47,11 @@ func plan(tables []Table) ([]planned, error) {
 			policy := nftables.ChainPolicyAccept
 			pc := plannedChain{chain: &nftables.Chain{Name: ch.Name, Table: pt.table, Type: typ, Hooknum: hook, Priority: &prio, Policy: &policy}}
 			for _, r := range ch.Rules {
-				exprs, err := compile(t.Family, r)
+				nr, err := compileRule(t.Family, r)
 				if err != nil {
 					return nil, err
 				}
-				pc.rules = append(pc.rules, exprs)
+				pc.rules = append(pc.rules, nr)
 			}
 			pt.chains = append(pt.chains, pc)
 		}
@@ -79,8 +83,9 @@ func applyRuleset(tables []Table) error {
 		for _, pc := range pt.chains {
 			pc.chain.Table = nt
 			nc := c.AddChain(pc.chain)
-			for _, exprs := range pc.rules {
-				c.AddRule(&nftables.Rule{Table: nt, Chain: nc, Exprs: exprs})
+			for _, r := range pc.rules {
+				r.Table, r.Chain = nt, nc
+				c.AddRule(r)
 			}
 		}
 	}
@@ -139,7 +144,7 @@ func RulesPresent(c HostConfig) bool {
 		return false
 	}
 	missing := map[nftables.TableFamily]bool{}
-	for _, t := range Ruleset(c, "") {
+	for _, t := range Ruleset(c, "", nil) {
 		f, err := t.Family.nft()
 		if err != nil {
 			return false
@@ -186,18 +191,65 @@ func (t ChainType) nft() (nftables.ChainType, error) {
 
 func (h Hook) nft() (*nftables.ChainHook, error) {
 	switch h {
+	case HookPrerouting:
+		return nftables.ChainHookPrerouting, nil
 	case HookForward:
 		return nftables.ChainHookForward, nil
+	case HookOutput:
+		return nftables.ChainHookOutput, nil
 	case HookPostrouting:
 		return nftables.ChainHookPostrouting, nil
 	}
 	return nil, fmt.Errorf("nftables: unknown hook %q", string(h))
 }
 
+// ownerComment is the comment a container's rules carry (nft shows it as
+// `comment "nixlxc:NAME"`).
+const ownerComment = "nixlxc:"
+
+// compileRule turns a rule into what the kernel gets: its expressions and,
+// for a container's rule, a comment naming the container.
+func compileRule(fam Family, r Rule) (*nftables.Rule, error) {
+	exprs, err := compile(fam, r)
+	if err != nil {
+		return nil, err
+	}
+	nr := &nftables.Rule{Exprs: exprs}
+	if r.Owner != "" {
+		nr.UserData = userdata.AppendString(nil, userdata.TypeComment, ownerComment+r.Owner)
+	}
+	return nr, nil
+}
+
+// ruleOwner is the container a rule in the kernel belongs to ("": none).
+func ruleOwner(r *nftables.Rule) string {
+	c, ok := userdata.GetString(r.UserData, userdata.TypeComment)
+	if !ok {
+		return ""
+	}
+	name, ok := strings.CutPrefix(c, ownerComment)
+	if !ok {
+		return ""
+	}
+	return name
+}
+
 // compile turns a rule into nftables expressions.
 func compile(fam Family, r Rule) ([]expr.Any, error) {
 	var out []expr.Any
-	ipChecked := false
+	proto := byte(0) // the NFPROTO the rule is limited to, once it is
+	limit := func(p byte) error {
+		if proto != 0 && proto != p {
+			return fmt.Errorf("nftables: a rule matching both IPv4 and IPv6")
+		}
+		if fam == FamilyInet && proto == 0 {
+			out = append(out,
+				&expr.Meta{Key: expr.MetaKeyNFPROTO, Register: 1},
+				&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{p}})
+		}
+		proto = p
+		return nil
+	}
 	for _, m := range r.Matches {
 		op := expr.CmpOpEq
 		if m.Neg {
@@ -212,27 +264,74 @@ func compile(fam Family, r Rule) ([]expr.Any, error) {
 			out = append(out,
 				&expr.Meta{Key: key, Register: 1},
 				&expr.Cmp{Op: op, Register: 1, Data: ifname(m.Value)})
-		case IPSaddr, IPDaddr:
+		case IPSaddr, IPDaddr, IP6Saddr, IP6Daddr:
 			p, err := m.prefixValue()
-			if err != nil || !p.Addr().Is4() {
-				return nil, fmt.Errorf("nftables: %q is not an IPv4 prefix", m.Value)
+			v4 := m.Field == IPSaddr || m.Field == IPDaddr
+			if err != nil || p.Addr().Is4() != v4 || p.Addr().Is4In6() {
+				return nil, fmt.Errorf("nftables: %q is not an %s prefix", m.Value, map[bool]string{true: "IPv4", false: "IPv6"}[v4])
 			}
-			if fam == FamilyInet && !ipChecked {
-				out = append(out,
-					&expr.Meta{Key: expr.MetaKeyNFPROTO, Register: 1},
-					&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{unix.NFPROTO_IPV4}})
-				ipChecked = true
-			}
-			offset := uint32(12)
-			if m.Field == IPDaddr {
+			nfproto, offset, size := byte(unix.NFPROTO_IPV4), uint32(12), uint32(4)
+			switch m.Field {
+			case IPDaddr:
 				offset = 16
+			case IP6Saddr:
+				nfproto, offset, size = unix.NFPROTO_IPV6, 8, 16
+			case IP6Daddr:
+				nfproto, offset, size = unix.NFPROTO_IPV6, 24, 16
 			}
-			addr := p.Masked().Addr().As4()
-			mask := net4Mask(p.Bits())
+			if err := limit(nfproto); err != nil {
+				return nil, err
+			}
+			addr := p.Masked().Addr().AsSlice()
 			out = append(out,
-				&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseNetworkHeader, Offset: offset, Len: 4},
-				&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: 4, Mask: mask, Xor: []byte{0, 0, 0, 0}},
-				&expr.Cmp{Op: op, Register: 1, Data: addr[:]})
+				&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseNetworkHeader, Offset: offset, Len: size},
+				&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: size, Mask: netMask(p.Bits(), int(size)), Xor: make([]byte, size)},
+				&expr.Cmp{Op: op, Register: 1, Data: addr})
+		case NFProto:
+			p, ok := map[string]byte{"ipv4": unix.NFPROTO_IPV4, "ipv6": unix.NFPROTO_IPV6}[m.Value]
+			if !ok || m.Neg {
+				return nil, fmt.Errorf("nftables: meta nfproto %q", m.Value)
+			}
+			if err := limit(p); err != nil {
+				return nil, err
+			}
+		case L4Proto:
+			p, ok := map[string]byte{"tcp": unix.IPPROTO_TCP, "udp": unix.IPPROTO_UDP}[m.Value]
+			if !ok {
+				return nil, fmt.Errorf("nftables: meta l4proto %q", m.Value)
+			}
+			out = append(out,
+				&expr.Meta{Key: expr.MetaKeyL4PROTO, Register: 1},
+				&expr.Cmp{Op: op, Register: 1, Data: []byte{p}})
+		case THDport:
+			port, err := strconv.ParseUint(m.Value, 10, 16)
+			if err != nil || port == 0 {
+				return nil, fmt.Errorf("nftables: th dport %q", m.Value)
+			}
+			out = append(out,
+				&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseTransportHeader, Offset: 2, Len: 2},
+				&expr.Cmp{Op: op, Register: 1, Data: binaryutil.BigEndian.PutUint16(uint16(port))})
+		case FibDaddrType:
+			if m.Value != "local" {
+				return nil, fmt.Errorf("nftables: fib daddr type %q", m.Value)
+			}
+			out = append(out,
+				&expr.Fib{Register: 1, FlagDADDR: true, ResultADDRTYPE: true},
+				&expr.Cmp{Op: op, Register: 1, Data: binaryutil.NativeEndian.PutUint32(unix.RTN_LOCAL)})
+		case CtStatus:
+			if m.Value != "dnat" {
+				return nil, fmt.Errorf("nftables: ct status %q", m.Value)
+			}
+			// The connection has its destination translated: a status bit.
+			bit := binaryutil.NativeEndian.PutUint32(ipsDstNAT)
+			cmp := expr.CmpOpNeq
+			if m.Neg {
+				cmp = expr.CmpOpEq
+			}
+			out = append(out,
+				&expr.Ct{Register: 1, Key: expr.CtKeySTATUS},
+				&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: 4, Mask: bit, Xor: []byte{0, 0, 0, 0}},
+				&expr.Cmp{Op: cmp, Register: 1, Data: []byte{0, 0, 0, 0}})
 		default:
 			return nil, fmt.Errorf("nftables: unknown match %q", string(m.Field))
 		}
@@ -244,11 +343,31 @@ func compile(fam Family, r Rule) ([]expr.Any, error) {
 		out = append(out, &expr.Verdict{Kind: expr.VerdictDrop})
 	case Masquerade:
 		out = append(out, &expr.Masq{})
+	case DNAT:
+		to := r.To.Addr()
+		if !r.To.IsValid() || r.To.Port() == 0 || to.Is4In6() {
+			return nil, fmt.Errorf("nftables: dnat to %q", r.To)
+		}
+		nfproto := byte(unix.NFPROTO_IPV4)
+		if to.Is6() {
+			nfproto = unix.NFPROTO_IPV6
+		}
+		// The family the rule matched is the family it translates to.
+		if err := limit(nfproto); err != nil {
+			return nil, err
+		}
+		out = append(out,
+			&expr.Immediate{Register: 1, Data: to.AsSlice()},
+			&expr.Immediate{Register: 2, Data: binaryutil.BigEndian.PutUint16(r.To.Port())},
+			&expr.NAT{Type: expr.NATTypeDestNAT, Family: uint32(nfproto), RegAddrMin: 1, RegProtoMin: 2, Specified: true})
 	default:
 		return nil, fmt.Errorf("nftables: unknown verdict %q", string(r.Verdict))
 	}
 	return out, nil
 }
+
+// ipsDstNAT is conntrack's IPS_DST_NAT status bit.
+const ipsDstNAT = 1 << 5
 
 // ifname is an interface name as the kernel compares it: NUL-padded to 16
 // bytes, or, for "prefix*", just the prefix.
@@ -261,10 +380,110 @@ func ifname(name string) []byte {
 	return b
 }
 
-func net4Mask(bits int) []byte {
-	m := ^uint32(0) << (32 - bits)
-	if bits == 0 {
-		m = 0
+// netMask is a prefix length as a mask of size bytes.
+func netMask(bits, size int) []byte {
+	m := make([]byte, size)
+	for i := 0; i < bits; i++ {
+		m[i/8] |= 0x80 >> (i % 8)
 	}
-	return []byte{byte(m >> 24), byte(m >> 16), byte(m >> 8), byte(m)}
+	return m
 }
+
+// errChainsMissing: nixlxc's inet table lacks the forward chains.
+var errChainsMissing = errors.New("nftables: nixlxc's forward chains are missing")
+
+// forwardChainNames are the chains holding containers' own rules.
+var forwardChainNames = []string{"prerouting", "output"}
+
+// replaceOwnerRules makes container name's rules in the forward chains
+// those of fs, in one transaction: its old rules go, its new ones are
+// appended, nobody else's change. With the right number of rules in place
+// already (a start that finds them there) nothing is sent.
+func replaceOwnerRules(name string, fs []Forward) error {
+	c, err := nftables.New()
+	if err != nil {
+		return fmt.Errorf("nftables: %w", err)
+	}
+	table := &nftables.Table{Name: TableName, Family: nftables.TableFamilyINet}
+	pre, out := forwardRules(name, fs)
+	want := map[string][]Rule{"prerouting": pre, "output": out}
+	var stale []*nftables.Rule
+	chains := map[string]*nftables.Chain{}
+	same := true
+	for _, chain := range forwardChainNames {
+		ch, err := c.ListChain(table, chain)
+		if err != nil {
+			return errChainsMissing
+		}
+		chains[chain] = ch
+		rules, err := c.GetRules(table, ch)
+		if err != nil {
+			return fmt.Errorf("nftables: listing chain %s: %w", chain, err)
+		}
+		n := 0
+		for _, r := range rules {
+			if ruleOwner(r) == name {
+				stale = append(stale, r)
+				n++
+			}
+		}
+		same = same && n == len(want[chain])
+	}
+	if same && len(stale) > 0 || len(stale) == 0 && len(fs) == 0 {
+		return nil
+	}
+	for _, r := range stale {
+		if err := c.DelRule(r); err != nil {
+			return fmt.Errorf("nftables: %w", err)
+		}
+	}
+	for _, chain := range forwardChainNames {
+		for _, r := range want[chain] {
+			nr, err := compileRule(FamilyInet, r)
+			if err != nil {
+				return err
+			}
+			nr.Table, nr.Chain = table, chains[chain]
+			c.AddRule(nr)
+		}
+	}
+	if err := c.Flush(); err != nil {
+		return fmt.Errorf("nftables: forwarding the ports of %s: %w", name, err)
+	}
+	return nil
+}
+
+// ForwardRules counts the rules of each container in nixlxc's forward
+// chains, for doctor ("": the host's network is not set up, or an older
+// setup without the chains).
+func ForwardRules() (map[string]int, error) {
+	counts := map[string]int{}
+	if !rulesetPresent() {
+		return counts, nil
+	}
+	c, err := nftables.New()
+	if err != nil {
+		return nil, fmt.Errorf("nftables: %w", err)
+	}
+	table := &nftables.Table{Name: TableName, Family: nftables.TableFamilyINet}
+	for _, chain := range forwardChainNames {
+		ch, err := c.ListChain(table, chain)
+		if err != nil {
+			continue
+		}
+		rules, err := c.GetRules(table, ch)
+		if err != nil {
+			return nil, fmt.Errorf("nftables: listing chain %s: %w", chain, err)
+		}
+		for _, r := range rules {
+			if owner := ruleOwner(r); owner != "" {
+				counts[owner]++
+			}
+		}
+	}
+	return counts, nil
+}
+
+// RulesPerForward is how many rules one forward makes (prerouting and
+// output).
+const RulesPerForward = 2

@@ -52,7 +52,9 @@ const (
 type Hook string
 
 const (
+	HookPrerouting  Hook = "prerouting"
 	HookForward     Hook = "forward"
+	HookOutput      Hook = "output"
 	HookPostrouting Hook = "postrouting"
 )
 
@@ -60,6 +62,11 @@ const (
 type Rule struct {
 	Matches []Match
 	Verdict Verdict
+	// To is where DNAT sends the packet.
+	To netip.AddrPort
+	// Owner is the container a rule is for (a port forward's), kept in
+	// the rule's comment so its rules can be found and replaced alone.
+	Owner string
 }
 
 // Verdict is what a rule does with a packet it matches.
@@ -69,6 +76,7 @@ const (
 	Accept     Verdict = "accept"
 	Drop       Verdict = "drop"
 	Masquerade Verdict = "masquerade"
+	DNAT       Verdict = "dnat"
 )
 
 // Match compares one field. Interface names ending in '*' match a prefix.
@@ -86,12 +94,31 @@ const (
 	OutIfname Field = "oifname"
 	IPSaddr   Field = "ip saddr"
 	IPDaddr   Field = "ip daddr"
+	IP6Saddr  Field = "ip6 saddr"
+	IP6Daddr  Field = "ip6 daddr"
+	// NFProto is "ipv4" or "ipv6": the family of a rule in an inet table
+	// that matches no address.
+	NFProto Field = "meta nfproto"
+	// L4Proto is "tcp" or "udp".
+	L4Proto Field = "meta l4proto"
+	// THDport is a transport header's destination port (after L4Proto).
+	THDport Field = "th dport"
+	// FibDaddrType "local": the destination is one of the host's addresses.
+	FibDaddrType Field = "fib daddr type"
+	// CtStatus "dnat": the connection's destination was translated.
+	CtStatus Field = "ct status"
 )
 
-// Ruleset returns nixlxc's tables for the host's settings. inet is the
-// interface NAT leaves through; empty means any but brNC-internet itself.
-func Ruleset(c HostConfig, inet string) []Table {
+// Ruleset returns nixlxc's tables for the host's settings and the
+// containers' port forwards. inet is the interface NAT leaves through;
+// empty means any but brNC-internet itself.
+func Ruleset(c HostConfig, inet string, forwards map[string][]Forward) []Table {
+	dnat := Match{Field: CtStatus, Value: "dnat"}
 	forward := Chain{Name: "forward", Type: TypeFilter, Hook: HookForward, Priority: 0, Rules: []Rule{
+		// A forwarded port is the one way across: connections to it
+		// (and their replies) pass, from outside and from containers.
+		{Matches: []Match{{Field: OutIfname, Value: Hostonly}, dnat}, Verdict: Accept},
+		{Matches: []Match{{Field: InIfname, Value: Hostonly}, dnat}, Verdict: Accept},
 		// brNC-hostonly is host-only: nothing is routed into or out of it.
 		{Matches: []Match{{Field: InIfname, Value: Hostonly}, {Field: OutIfname, Neg: true, Value: Hostonly}}, Verdict: Drop},
 		{Matches: []Match{{Field: OutIfname, Value: Hostonly}, {Field: InIfname, Neg: true, Value: Hostonly}}, Verdict: Drop},
@@ -103,8 +130,21 @@ func Ruleset(c HostConfig, inet string) []Table {
 	}
 	nat := Chain{Name: "postrouting", Type: TypeNAT, Hook: HookPostrouting, Priority: 100, Rules: []Rule{
 		{Matches: []Match{{Field: IPSaddr, Value: InternetSubnet.String()}, {Field: IPDaddr, Neg: true, Value: InternetSubnet.String()}, out}, Verdict: Masquerade},
+		// A hostonly container has no route back to whoever reached its
+		// forwarded port: its replies go to the host.
+		{Matches: []Match{dnat, {Field: OutIfname, Value: Hostonly}}, Verdict: Masquerade},
+		// Hairpin: a NAT container reaching another's forwarded port on
+		// the host would get the reply straight over the bridge, from an
+		// address it did not ask.
+		{Matches: []Match{dnat, {Field: IPSaddr, Value: InternetSubnet.String()}, {Field: OutIfname, Value: Internet}}, Verdict: Masquerade},
 	}}
-	tables := []Table{{Family: FamilyInet, Chains: []Chain{forward, nat}}}
+	if c.IPv6.Enable {
+		if p, err := c.IPv6.PrefixValue(); err == nil {
+			nat.Rules = append(nat.Rules, Rule{Matches: []Match{dnat, {Field: IP6Saddr, Value: p.String()}, {Field: OutIfname, Value: Internet}}, Verdict: Masquerade})
+		}
+	}
+	pre, output := forwardChains(forwards)
+	tables := []Table{{Family: FamilyInet, Chains: []Chain{pre, forward, output, nat}}}
 	if c.HostonlyIsolated {
 		// Frames bridged from one container's hostonly port to another's
 		// are dropped; frames to the host are delivered locally, not
@@ -120,7 +160,11 @@ func Ruleset(c HostConfig, inet string) []Table {
 	return tables
 }
 
-// prefixValue parses the value of an address match.
+// prefixValue parses the value of an address match: a prefix, or an
+// address (a prefix of its full length).
 func (m Match) prefixValue() (netip.Prefix, error) {
+	if a, err := netip.ParseAddr(m.Value); err == nil {
+		return netip.PrefixFrom(a, a.BitLen()), nil
+	}
 	return netip.ParsePrefix(m.Value)
 }
