@@ -131,6 +131,13 @@ func TestSetForwards(t *testing.T) {
 		if c := counts(); c["a"] != 2*RulesPerForward || c["b"] != 2*RulesPerForward || c["c"] != 0 {
 			t.Errorf("after replacing a's: %v", c)
 		}
+		// As many rules as before, other ports: replaced all the same.
+		if err := h.SetForwards(ctx, "a", []Forward{fwd("tcp", "", 8083, "10.101.0.2:80"), fwd("tcp", "", 8084, "10.101.0.2:81")}); err != nil {
+			t.Fatal(err)
+		}
+		if out, err := runNft("list chain inet nixlxc prerouting"); err != nil || !strings.Contains(out, "dport 8083") || strings.Contains(out, "dport 8081") {
+			t.Errorf("after replacing a's ports: %s %v", out, err)
+		}
 		// A flushed ruleset comes back whole with setup.
 		if out, err := runNft("flush ruleset"); err != nil {
 			t.Skipf("nft: %v %s", err, out)

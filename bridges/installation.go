@@ -182,7 +182,7 @@ func (h Host) SetForwards(ctx context.Context, name string, fs []Forward) error 
 				return err
 			}
 		}
-		return h.applyForwards(name, all)
+		return h.applyForwards(name, all, changed)
 	})
 }
 
@@ -190,12 +190,12 @@ func (h Host) SetForwards(ctx context.Context, name string, fs []Forward) error 
 // all (a no-op while the host's network is not set up: setup applies
 // them), and brNC-hostonly's forwarding with whether any port is
 // forwarded.
-func (h Host) applyForwards(name string, all map[string][]Forward) error {
+func (h Host) applyForwards(name string, all map[string][]Forward, changed bool) error {
 	rec := h.Record()
 	if rec == nil || !rulesetPresent() {
 		return nil
 	}
-	if err := replaceOwnerRules(name, all[name]); errors.Is(err, errChainsMissing) {
+	if err := replaceOwnerRules(name, all[name], changed); errors.Is(err, errChainsMissing) {
 		// A setup by an older nixlxc, without the forward chains.
 		if err := applyRuleset(Ruleset(rec.Config, rec.Inet, all)); err != nil {
 			return err

@@ -397,9 +397,10 @@ var forwardChainNames = []string{"prerouting", "output"}
 
 // replaceOwnerRules makes container name's rules in the forward chains
 // those of fs, in one transaction: its old rules go, its new ones are
-// appended, nobody else's change. With the right number of rules in place
-// already (a start that finds them there) nothing is sent.
-func replaceOwnerRules(name string, fs []Forward) error {
+// appended, nobody else's change. When fs is what they were (!changed) and
+// the right number of rules is in place (a start that finds them there),
+// nothing is sent.
+func replaceOwnerRules(name string, fs []Forward, changed bool) error {
 	c, err := nftables.New()
 	if err != nil {
 		return fmt.Errorf("nftables: %w", err)
@@ -429,7 +430,7 @@ func replaceOwnerRules(name string, fs []Forward) error {
 		}
 		same = same && n == len(want[chain])
 	}
-	if same && len(stale) > 0 || len(stale) == 0 && len(fs) == 0 {
+	if !changed && same {
 		return nil
 	}
 	for _, r := range stale {

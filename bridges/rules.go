@@ -133,14 +133,15 @@ func Ruleset(c HostConfig, inet string, forwards map[string][]Forward) []Table {
 		// A hostonly container has no route back to whoever reached its
 		// forwarded port: its replies go to the host.
 		{Matches: []Match{dnat, {Field: OutIfname, Value: Hostonly}}, Verdict: Masquerade},
-		// Hairpin: a NAT container reaching another's forwarded port on
-		// the host would get the reply straight over the bridge, from an
-		// address it did not ask.
-		{Matches: []Match{dnat, {Field: IPSaddr, Value: InternetSubnet.String()}, {Field: OutIfname, Value: Internet}}, Verdict: Masquerade},
+		// A container reaching a forwarded port on the host would get the
+		// reply straight over the bridge, from an address it did not ask
+		// (hairpin): to containers, a forwarded port is the host's.
+		{Matches: []Match{dnat, {Field: IPSaddr, Value: HostonlySubnet.String()}}, Verdict: Masquerade},
+		{Matches: []Match{dnat, {Field: IPSaddr, Value: InternetSubnet.String()}}, Verdict: Masquerade},
 	}}
 	if c.IPv6.Enable {
 		if p, err := c.IPv6.PrefixValue(); err == nil {
-			nat.Rules = append(nat.Rules, Rule{Matches: []Match{dnat, {Field: IP6Saddr, Value: p.String()}, {Field: OutIfname, Value: Internet}}, Verdict: Masquerade})
+			nat.Rules = append(nat.Rules, Rule{Matches: []Match{dnat, {Field: IP6Saddr, Value: p.String()}}, Verdict: Masquerade})
 		}
 	}
 	pre, output := forwardChains(forwards)

@@ -168,6 +168,9 @@ func (a *activation) settle(ctx context.Context, rec *record, gens []generations
 	if err := a.m.recs.save(rec); err != nil {
 		return err
 	}
+	if _, err := a.m.net.forward(ctx, rec.Name, rec.Settings); err != nil {
+		a.m.emit(Warning, rec.Name, "%s: the port forwards of the active generation: %v", rec.Name, err)
+	}
 	return a.m.cfg.writeNetworked(rec, rec.Settings)
 }
 

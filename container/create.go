@@ -105,6 +105,12 @@ func (m *Manager) Create(ctx context.Context, name, file string, o CreateOptions
 			return err
 		}
 		r.Add(undoNet)
+		// Before the build: a taken host port fails at once.
+		undoFwd, err := m.net.forward(ctx, name, settings)
+		if err != nil {
+			return err
+		}
+		r.Add(undoFwd)
 		faultpoint.Hit("create:leased")
 		system, done, err := m.build(ctx, rec, settings, ip)
 		if err != nil {

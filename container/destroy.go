@@ -114,6 +114,9 @@ func (m *Manager) removeLeftovers(name string) error {
 		}
 	}
 	faultpoint.Hit("destroy:profile")
+	if err := m.net.unforward(name); err != nil {
+		return err
+	}
 	if err := m.net.release(name); err != nil {
 		return err
 	}

@@ -136,6 +136,7 @@ func (d *doctor) survey(ctx context.Context) diagnose.Listing {
 		}
 	}
 	l.Cgroups = cgroups.EmptyMonitors(stopped)
+	d.surveyForwards(ctx, &l, unchecked)
 	return l
 }
 
@@ -342,6 +343,8 @@ func (d *doctor) repair(ctx context.Context, f diagnose.Finding) error {
 		return d.m.net.host.Teardown(ctx)
 	case diagnose.RemoveCgroup:
 		return cgroups.Remove(name)
+	case diagnose.RemoveForwards, diagnose.SyncForwards:
+		return d.repairForwards(ctx, f)
 	}
 	return fmt.Errorf("no repair for %q", f.Problem)
 }

@@ -239,6 +239,9 @@ type fakeHost struct {
 	stale    []string
 	ports    []string
 	bridges  map[string][]netip.Prefix // the user's bridges
+	forwards map[string][]bridges.Forward
+	// rules counts each container's forward rules "in the kernel".
+	rules map[string]int
 }
 
 func (f *fakeHost) Config() (bridges.HostConfig, error) { return f.config, nil }
@@ -305,6 +308,52 @@ func (f *fakeHost) DeleteLink(name string) error {
 	return nil
 }
 func (f *fakeHost) PortsInUse() ([]string, error) { return f.ports, nil }
+
+func (f *fakeHost) Forwards(ctx context.Context) (map[string][]bridges.Forward, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	all := map[string][]bridges.Forward{}
+	for n, fs := range f.forwards {
+		all[n] = fs
+	}
+	return all, nil
+}
+
+// SetForwards refuses a host port (protocol and number) another holds.
+func (f *fakeHost) SetForwards(ctx context.Context, name string, fs []bridges.Forward) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.forwards == nil {
+		f.forwards, f.rules = map[string][]bridges.Forward{}, map[string]int{}
+	}
+	for other, gs := range f.forwards {
+		for _, g := range gs {
+			for _, h := range fs {
+				if other != name && g.Protocol == h.Protocol && g.HostPort == h.HostPort && g.Family() == h.Family() {
+					return &bridges.ConflictError{Port: h.Port(), Owner: other}
+				}
+			}
+		}
+	}
+	if len(fs) == 0 {
+		delete(f.forwards, name)
+		delete(f.rules, name)
+		return nil
+	}
+	f.forwards[name] = fs
+	f.rules[name] = len(fs) * bridges.RulesPerForward
+	return nil
+}
+
+func (f *fakeHost) ForwardRules() (map[string]int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := map[string]int{}
+	for n, c := range f.rules {
+		out[n] = c
+	}
+	return out, nil
+}
 func (f *fakeHost) StaleVeths(prefixes ...string) ([]string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -60,5 +60,7 @@ func (l layout) hostNet() bridges.Host {
 		ConfigPath: l.hostConfig,
 		RecordPath: filepath.Join(l.stateDir, "host-network.json"),
 		LockPath:   filepath.Join(l.locksDir(), "_host.lock"),
+		// The containers' port forwards, which setup puts in the tables.
+		ForwardsPath: filepath.Join(l.stateDir, "forwards.json"),
 	}
 }

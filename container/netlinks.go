@@ -143,6 +143,10 @@ func (nw *network) prepare(ctx context.Context, rec *record, s spec.Settings) ([
 			return nil, err
 		}
 	}
+	// Leases that changed (the host's IPv6 prefix) move the forwards.
+	if _, err := nw.forward(ctx, rec.Name, s); err != nil {
+		return nil, err
+	}
 	if err := nw.refuseVethsInUse(rec.Name); err != nil {
 		return nil, err
 	}

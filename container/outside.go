@@ -72,6 +72,9 @@ type hostNetwork interface {
 	DeleteLink(name string) error
 	PortsInUse() ([]string, error)
 	StaleVeths(prefixes ...string) ([]string, error)
+	Forwards(ctx context.Context) (map[string][]bridges.Forward, error)
+	SetForwards(ctx context.Context, name string, fs []bridges.Forward) error
+	ForwardRules() (map[string]int, error)
 }
 
 // netlinkHost is the host's network through bridges.
@@ -86,6 +89,7 @@ func (netlinkHost) LinkExists(name string) bool                    { return brid
 func (netlinkHost) VethInUse(name string) (bool, error)            { return bridges.VethInUse(name) }
 func (netlinkHost) DeleteLink(name string) error                   { return bridges.DeleteLink(name) }
 func (netlinkHost) PortsInUse() ([]string, error)                  { return bridges.PortsInUse() }
+func (netlinkHost) ForwardRules() (map[string]int, error)           { return bridges.ForwardRules() }
 func (netlinkHost) StaleVeths(prefixes ...string) ([]string, error) {
 	return bridges.StaleVeths(prefixes...)
 }

@@ -29,10 +29,7 @@ type records struct {
 
 // autostartOf is a container's autostart setting in its current generation.
 func (rs *records) autostartOf(rec *record) spec.Autostart {
-	if system, err := rs.currentSystem(rec.Name); err == nil {
-		return generationSettings(system, rec.Settings).Autostart
-	}
-	return rec.Settings.Autostart
+	return rs.currentSettings(rec).Autostart
 }
 
 // addGeneration makes system the profile's current generation, under the

@@ -73,6 +73,11 @@ func (m *Manager) Update(ctx context.Context, name, file string, o UpdateOptions
 			return err
 		}
 		r.Add(undoNet)
+		undoFwd, err := m.net.forward(ctx, name, settings)
+		if err != nil {
+			return err
+		}
+		r.Add(undoFwd)
 		faultpoint.Hit("update:leased")
 		system, done, err := m.build(ctx, &next, settings, ip)
 		if err != nil {
@@ -179,7 +184,12 @@ func (a *activation) switchTo(ctx context.Context, rec *record, n int) error {
 	if _, _, err := a.m.net.lease(ctx, &next, next.Settings); err != nil {
 		return err
 	}
+	undoFwd, err := a.m.net.forward(ctx, rec.Name, next.Settings)
+	if err != nil {
+		return err
+	}
 	if err := a.m.recs.switchProfile(ctx, rec.Name, n); err != nil {
+		undoFwd()
 		return err
 	}
 	return a.activate(ctx, &next, prev, n, UpdateOptions{})

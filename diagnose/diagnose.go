@@ -24,13 +24,16 @@ const (
 	NoRepair           Repair = iota
 	ResetLeaseDB              // set an unreadable database aside and start a new one
 	RebuildRecord             // rebuild an unreadable record from the LXC config and profile
+	UnmountRootfs             // unmount the in-memory root of a stopped ephemeral container
 	FinishDestroy             // finish an interrupted destroy
 	RemoveContainerDir        // remove an LXC directory that has no record
 	RemoveProfile             // remove a profile of this installation that has no container
 	PointProfile              // point the profile at generation Generation
 	ReleaseLeases             // free the leases of a container that does not exist
+	RemoveForwards            // remove the port forwards of a container that does not exist
 	ReleaseSharedRange        // free the shared id range no container uses
 	LeaseAgain                // take a container's missing leases again
+	SyncForwards              // set a container's port forwards again from its settings
 	DeleteVeth                // delete a host veth of no container
 	RemoveBuild               // remove a dead build's result link and GC root
 	RemoveGCRoot              // remove a GC root pointing at nothing
@@ -83,6 +86,12 @@ type Container struct {
 	Reported string
 	// MissingLeases are the lease purposes it should hold and does not.
 	MissingLeases []string
+	// ForwardsWrong says how its port forwards differ from what its
+	// settings ask ("": they do not).
+	ForwardsWrong string
+	// EphemeralMounted: it is stopped, and the in-memory root nixlxc
+	// mounted for it is still there (it stopped on its own).
+	EphemeralMounted bool
 }
 
 // Owner says who made a profile directory.
@@ -147,7 +156,10 @@ type Listing struct {
 	Locks           []string // names that have a lock file
 	Host            Host
 	Cgroups         []string // empty monitor cgroups of stopped containers
-	Unchecked       []Unchecked
+	// Forwarded are the containers with port forwards, in nixlxc's
+	// record or in its tables.
+	Forwarded []string
+	Unchecked []Unchecked
 }
 
 // Classify returns what is wrong, in the order the repairs must run, and
@@ -223,6 +235,12 @@ func Classify(l Listing) []Finding {
 		}
 		add(Finding{Subject: name, Problem: name + ": lock file of a container that does not exist", Repair: RemoveLock})
 	}
+	for _, name := range l.Forwarded {
+		if exists[name] || busy[name] {
+			continue
+		}
+		add(Finding{Subject: name, Problem: name + ": port forwards of a container that does not exist", Repair: RemoveForwards})
+	}
 	if f, ok := classifyHost(l.Host, len(exists) > 0); ok {
 		add(f)
 	}
@@ -260,6 +278,9 @@ func classifyContainer(c Container, dbLost bool) []Finding {
 		return []Finding{{Subject: name, Problem: name + ": its destroy was interrupted", Repair: FinishDestroy}}
 	}
 	var out []Finding
+	if c.EphemeralMounted {
+		out = append(out, Finding{Subject: name, Problem: name + ": stopped, with its in-memory root still mounted (it stopped on its own)", Repair: UnmountRootfs})
+	}
 	if c.Record == RecordCorrupt {
 		out = append(out, Finding{Subject: name, Problem: name + ": its record nixlxc.json is unreadable", Repair: RebuildRecord})
 	}
@@ -267,6 +288,9 @@ func classifyContainer(c Container, dbLost bool) []Finding {
 		out = append(out, Finding{Subject: name, Problem: name + ": its leases are in the unreadable database", Repair: LeaseAgain})
 	} else if len(c.MissingLeases) > 0 {
 		out = append(out, Finding{Subject: name, Problem: fmt.Sprintf("%s: missing lease(s) %s", name, strings.Join(c.MissingLeases, ", ")), Repair: LeaseAgain})
+	}
+	if c.ForwardsWrong != "" {
+		out = append(out, Finding{Subject: name, Problem: name + ": its port forwards " + c.ForwardsWrong, Repair: SyncForwards})
 	}
 	active := c.Active
 	if !c.Running {

@@ -34,7 +34,8 @@ var repairNames = map[Repair]string{
 	ResetLeaseDB: "resetdb", RebuildRecord: "rebuild", FinishDestroy: "destroy", RemoveContainerDir: "rmdir",
 	RemoveProfile: "rmprofile", ReleaseLeases: "release", ReleaseSharedRange: "releaseshared", LeaseAgain: "lease",
 	DeleteVeth: "veth", RemoveBuild: "build", RemoveGCRoot: "gcroot", RemoveLock: "lock", SetUpHost: "setup",
-	TearDownHost: "teardown", RemoveCgroup: "cgroup",
+	TearDownHost: "teardown", RemoveCgroup: "cgroup", UnmountRootfs: "unmount", RemoveForwards: "rmforwards",
+	SyncForwards: "forwards",
 }
 
 func TestClassify(t *testing.T) {
@@ -135,6 +136,24 @@ func TestClassify(t *testing.T) {
 		}, []string{"host network:setup"}},
 		{"host network unrecorded, no container", Listing{Host: Host{Present: []string{"brNC-hostonly"}, Complete: 3}}, []string{"host network:teardown"}},
 		{"host network of another installation's running containers", Listing{Host: Host{Present: []string{"brNC-hostonly"}, Complete: 3, InUse: true}}, []string{}},
+		{"port forwards: a gone container's removed, a container's set again after its leases", Listing{
+			Containers: []Container{
+				func() Container {
+					c := healthy("a")
+					c.ForwardsWrong, c.MissingLeases = "are 0 rules in nixlxc's tables, not 2", []string{"idmap"}
+					return c
+				}(),
+				{Name: "busy", Record: RecordMissing, Busy: true},
+			},
+			Holders:   map[string][]string{"a": {"hostonly/4"}},
+			Forwarded: []string{"a", "gone", "busy"},
+		}, []string{"gone:rmforwards", "a:lease", "a:forwards"}},
+		{"a stopped ephemeral container's root is unmounted before anything else of it", Listing{
+			Containers: []Container{
+				func() Container { c := healthy("a"); c.EphemeralMounted = true; return c }(),
+				{Name: "b", Destroying: true, EphemeralMounted: true},
+			},
+		}, []string{"a:unmount", "b:destroy"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -198,8 +198,8 @@ func TestNetwork(t *testing.T) {
 	if second := sh(t, "nft", "list", "table", "inet", "nixlxc"); second != first {
 		t.Errorf("a second setup changed the rules:\n%s\nthen:\n%s", first, second)
 	}
-	if n := strings.Count(first, "masquerade"); n != 1 {
-		t.Errorf("%d masquerade rules, want 1:\n%s", n, first)
+	if n := strings.Count(first, `oifname "up0" masquerade`); n != 1 {
+		t.Errorf("%d masquerade rules out of up0, want 1:\n%s", n, first)
 	}
 
 	// The IPAM: addresses are reused lowest first, statics are checked.
