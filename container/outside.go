@@ -89,7 +89,7 @@ func (netlinkHost) LinkExists(name string) bool                    { return brid
 func (netlinkHost) VethInUse(name string) (bool, error)            { return bridges.VethInUse(name) }
 func (netlinkHost) DeleteLink(name string) error                   { return bridges.DeleteLink(name) }
 func (netlinkHost) PortsInUse() ([]string, error)                  { return bridges.PortsInUse() }
-func (netlinkHost) ForwardRules() (map[string]int, error)           { return bridges.ForwardRules() }
+func (netlinkHost) ForwardRules() (map[string]int, error)          { return bridges.ForwardRules() }
 func (netlinkHost) StaleVeths(prefixes ...string) ([]string, error) {
 	return bridges.StaleVeths(prefixes...)
 }

@@ -74,9 +74,9 @@ func TestForwardPorts(t *testing.T) {
 		{"host -> NAT container, IPv6", httpGet("http://" + hostV6 + ":8080/"), "hello from fwnat"},
 		{"host -> hostonly container", httpGet("http://" + hostV4 + ":8081/"), "hello from fwho"},
 		{"hostonly container -> NAT container's port", h.getFrom("fwho", "http://10.101.0.1:8080/"), "hello from fwnat"},
-		{"NAT container -> another's port on the host, same bridge (hairpin)", h.getFrom("fwpeer", "http://" + hostV4 + ":8080/"), "hello from fwnat"},
-		{"NAT container -> another's port on the host, IPv6 (hairpin)", h.getFrom("fwpeer", "http://" + hostV6 + ":8080/"), "hello from fwnat"},
-		{"NAT container -> hostonly container's port", h.getFrom("fwnat", "http://" + hostV4 + ":8081/"), "hello from fwho"},
+		{"NAT container -> another's port on the host, same bridge (hairpin)", h.getFrom("fwpeer", "http://"+hostV4+":8080/"), "hello from fwnat"},
+		{"NAT container -> another's port on the host, IPv6 (hairpin)", h.getFrom("fwpeer", "http://"+hostV6+":8080/"), "hello from fwnat"},
+		{"NAT container -> hostonly container's port", h.getFrom("fwnat", "http://"+hostV4+":8081/"), "hello from fwho"},
 	} {
 		if !strings.Contains(c.got, c.want) {
 			t.Errorf("%s: got %q, want %q", c.what, c.got, c.want)
