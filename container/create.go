@@ -27,6 +27,8 @@ type CreateOptions struct {
 	// Flake builds REF#nixosConfigurations.ATTR ("REF#ATTR"; ATTR defaults
 	// to the name) instead of a config file.
 	Flake string
+	// Ephemeral makes it ephemeral whatever its file says, for good.
+	Ephemeral bool
 }
 
 // Create builds the container's system from file (or o.Flake), records it
@@ -74,6 +76,7 @@ func (m *Manager) Create(ctx context.Context, name, file string, o CreateOptions
 		if err != nil {
 			return err
 		}
+		settings.Ephemeral = settings.Ephemeral || o.Ephemeral
 
 		r := revert.New()
 		defer r.Fail()
@@ -82,6 +85,7 @@ func (m *Manager) Create(ctx context.Context, name, file string, o CreateOptions
 			Name:        name,
 			Created:     time.Now().UTC(),
 			SharedIDMap: o.SharedIDMap,
+			Ephemeral:   o.Ephemeral,
 			Settings:    settings,
 		}
 		rec.useSource(src)
@@ -260,11 +264,32 @@ type generationInfo struct {
 // makeRootfs creates the container's root and the directory it reports
 // through, owned by its mapped root.
 func makeRootfs(rootfs, runDir string, id int) error {
+	if err := os.Mkdir(rootfs, 0o755); err != nil {
+		return fmt.Errorf("creating rootfs: %w", err)
+	}
+	if err := os.Chmod(rootfs, 0o755); err != nil {
+		return err
+	}
+	if err := os.Lchown(rootfs, id, id); err != nil {
+		return fmt.Errorf("creating rootfs: %w", err)
+	}
+	if err := makeRootDirs(rootfs, id); err != nil {
+		return err
+	}
+	if err := os.Mkdir(runDir, 0o755); err != nil {
+		return fmt.Errorf("creating %s: %w", runDir, err)
+	}
+	return os.Lchown(runDir, id, id)
+}
+
+// makeRootDirs creates what a root needs before its system's activation:
+// mount points and the directories it writes first.
+func makeRootDirs(rootfs string, id int) error {
 	dirs := []struct {
 		path string
 		mode os.FileMode
 	}{
-		{"", 0o755}, {"dev", 0o755}, {"proc", 0o555}, {"sys", 0o555}, {"run", 0o755},
+		{"dev", 0o755}, {"proc", 0o555}, {"sys", 0o555}, {"run", 0o755},
 		{"tmp", 0o1777}, {"etc", 0o755}, {"root", 0o700}, {"var", 0o755},
 		{"nix", 0o755}, {"nix/store", 0o755}, {"nix/var", 0o755}, {"nix/var/nix", 0o755},
 		{"nix/var/nix/profiles", 0o755},
@@ -281,10 +306,7 @@ func makeRootfs(rootfs, runDir string, id int) error {
 			return fmt.Errorf("creating rootfs: %w", err)
 		}
 	}
-	if err := os.Mkdir(runDir, 0o755); err != nil {
-		return fmt.Errorf("creating %s: %w", runDir, err)
-	}
-	return os.Lchown(runDir, id, id)
+	return nil
 }
 
 // closeContainerDir lets only the container's root (its host gid) pass

@@ -87,12 +87,24 @@ func (rs *records) markDestroying(rec *record) error {
 // mounted there. Nothing nixlxc makes is mounted on the host.
 func (rs *records) refuseMounts(name string) error {
 	var found []string
+	own, err := rs.paths.ownRootMount(name)
+	if err != nil {
+		return err
+	}
 	for _, dir := range []string{rs.paths.containerDir(name), filepath.Dir(rs.paths.profile(name).Path)} {
 		mounts, err := rmtree.MountsBelow(dir)
 		if err != nil {
 			return err
 		}
-		found = append(found, mounts...)
+		for _, mp := range mounts {
+			// An ephemeral container's in-memory root is nixlxc's own,
+			// unmounted before removal (what is mounted inside it is not).
+			if own && mp == filepath.Clean(rs.paths.rootfs(name)) {
+				own = false
+				continue
+			}
+			found = append(found, mp)
+		}
 	}
 	if len(found) > 0 {
 		return fmt.Errorf("%s is mounted inside its files (nixlxc never removes what is mounted there): unmount it first", strings.Join(found, ", "))
@@ -104,6 +116,9 @@ func (rs *records) refuseMounts(name string) error {
 // container that filled the disk leaves room for the rest), then its
 // profile, its leases and veths, the record last.
 func (m *Manager) removeLeftovers(name string) error {
+	if err := m.paths.unmountEphemeral(name); err != nil {
+		return err
+	}
 	if err := m.recs.removeFiles(name); err != nil {
 		return err
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/nixlxc/nixlxc/ipam"
 	"github.com/nixlxc/nixlxc/leases"
 	"github.com/nixlxc/nixlxc/lock"
+	"github.com/nixlxc/nixlxc/lxcapi"
 	"github.com/nixlxc/nixlxc/spec"
 	"golang.org/x/sys/unix"
 )
@@ -142,6 +143,9 @@ func (d *doctor) survey(ctx context.Context) diagnose.Listing {
 
 func (d *doctor) surveyContainer(name string, running bool, holders map[string][]string) diagnose.Container {
 	c := diagnose.Container{Name: name, Running: running, Busy: lock.Held(d.m.paths.lockPath(name))}
+	if !running {
+		c.EphemeralMounted, _ = d.m.paths.ownRootMount(name)
+	}
 	rec, err := d.m.recs.load(name)
 	switch {
 	case errors.Is(err, ErrCorrupt):
@@ -343,6 +347,13 @@ func (d *doctor) repair(ctx context.Context, f diagnose.Finding) error {
 		return d.m.net.host.Teardown(ctx)
 	case diagnose.RemoveCgroup:
 		return cgroups.Remove(name)
+	case diagnose.UnmountRootfs:
+		return d.m.recs.withIdle(name, func() error {
+			if state, err := d.m.lxc.State(name); err != nil || state != lxcapi.Stopped {
+				return err
+			}
+			return d.m.paths.unmountEphemeral(name)
+		})
 	case diagnose.RemoveForwards, diagnose.SyncForwards:
 		return d.repairForwards(ctx, f)
 	}

@@ -29,6 +29,8 @@ type record struct {
 	// IDMapBase is the first host uid and gid of the container's 65536.
 	IDMapBase   uint32 `json:"idmapBase"`
 	SharedIDMap bool   `json:"sharedIdmap,omitempty"`
+	// Ephemeral: created with --ephemeral, which every build keeps.
+	Ephemeral bool `json:"ephemeral,omitempty"`
 	// Settings are those of the active generation, kept for generations that
 	// carry none (made by nix-env from a system nixlxc did not build).
 	Settings spec.Settings `json:"settings"`

@@ -103,6 +103,13 @@ func (l *launcher) launch(ctx context.Context, rec *record, h lxcHandle) error {
 	if err := clearDir(l.m.paths.runDir(name)); err != nil {
 		return err
 	}
+	if settings.Ephemeral {
+		if err := l.m.paths.mountEphemeral(name, int(rec.IDMapBase)); err != nil {
+			return err
+		}
+	} else if err := l.m.paths.unmountEphemeral(name); err != nil {
+		return err
+	}
 	if settings.Network.EnableNat {
 		l.passNameservers(rec)
 	}
@@ -136,6 +143,7 @@ func (l *launcher) launch(ctx context.Context, rec *record, h lxcHandle) error {
 	t = l.m.trace("config", t)
 	if err := h.Start(l.m.paths.logPath(name)); err != nil {
 		removeMonitorCgroups(name)
+		l.m.paths.unmountEphemeral(name)
 		if rerr := l.m.paths.checkReachable(); rerr != nil {
 			return fmt.Errorf("starting %s: %w", name, rerr)
 		}
@@ -225,7 +233,8 @@ func (m *Manager) stop(name string, timeout time.Duration) error {
 	}
 	if state == lxcapi.Stopped {
 		m.emit(Note, name, "%s is not running", name)
-		return nil
+		// One that stopped on its own may have left its in-memory root.
+		return m.paths.unmountEphemeral(name)
 	}
 	if err := m.lxc.Shutdown(name, timeout); err != nil {
 		m.emit(Warning, name, "%s did not stop within %s; killing it", name, timeout)
@@ -233,7 +242,7 @@ func (m *Manager) stop(name string, timeout time.Duration) error {
 			return fmt.Errorf("stopping %s: %w", name, err)
 		}
 	}
-	return nil
+	return m.paths.unmountEphemeral(name)
 }
 
 // Terminate kills the container now.
@@ -242,7 +251,10 @@ func (m *Manager) Terminate(ctx context.Context, name string) error {
 		if _, err := m.recs.load(name); err != nil {
 			return err
 		}
-		return m.lxc.Kill(name)
+		if err := m.lxc.Kill(name); err != nil {
+			return err
+		}
+		return m.paths.unmountEphemeral(name)
 	})
 }
 

@@ -57,6 +57,7 @@ func (m *Manager) Update(ctx context.Context, name, file string, o UpdateOptions
 		if err != nil {
 			return err
 		}
+		settings.Ephemeral = settings.Ephemeral || rec.Ephemeral
 		prev, err := m.recs.current(name)
 		if err != nil {
 			return err

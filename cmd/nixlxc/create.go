@@ -19,6 +19,10 @@ func createCommand() *cli.Command {
 				Name:  "shared-idmap",
 				Usage: "map root to host uid 100000 like every nixcloud container, instead of a range of its own",
 			},
+			&cli.BoolFlag{
+				Name:  "ephemeral",
+				Usage: "keep its root file system in memory: empty at every start, gone at stop (as if the file said ephemeral = true)",
+			},
 		},
 		Action: func(c *cli.Context) error {
 			name, file, err := sourceArgs(c, false)
@@ -29,7 +33,7 @@ func createCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			return m.Create(c.Context, name, file, container.CreateOptions{SharedIDMap: c.Bool("shared-idmap"), Flake: c.String("flake")})
+			return m.Create(c.Context, name, file, container.CreateOptions{SharedIDMap: c.Bool("shared-idmap"), Flake: c.String("flake"), Ephemeral: c.Bool("ephemeral")})
 		},
 	}
 }
