@@ -220,6 +220,9 @@ func (m *Manager) readSettings(ctx context.Context, nix builder, name string, sr
 	if err := m.guard().checkSettings(name, s); err != nil {
 		return s, fmt.Errorf("%s: %w", file, err)
 	}
+	if err := m.net.checkMacvlans(s); err != nil {
+		return s, fmt.Errorf("%s: %w", file, err)
+	}
 	if fileName != "" && fileName != name {
 		m.emit(Note, name, "note: %s names the container %q; the command line's %q is used", filepath.Base(src.ConfigFile), fileName, name)
 	}

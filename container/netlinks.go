@@ -120,7 +120,7 @@ func (nw *network) networks(rec *record, s spec.Settings) ([]lxcconf.Network, er
 		}
 		nets = append(nets, n)
 	}
-	return nets, nil
+	return append(nets, nw.macvlanNetworks(rec.Name, s)...), nil
 }
 
 // prepareNetwork gets the host ready for the container to start: the
@@ -142,6 +142,9 @@ func (nw *network) prepare(ctx context.Context, rec *record, s spec.Settings) ([
 		if _, _, err := nw.lease(ctx, rec, s); err != nil {
 			return nil, err
 		}
+	}
+	if err := nw.checkMacvlans(s); err != nil {
+		return nil, fmt.Errorf("starting %s: %w", rec.Name, err)
 	}
 	// Leases that changed (the host's IPv6 prefix) move the forwards.
 	if _, err := nw.forward(ctx, rec.Name, s); err != nil {

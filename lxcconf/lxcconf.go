@@ -46,6 +46,9 @@ type Mount struct {
 // Network is one interface of the container. A Config without networks gets
 // an "empty" network: a private namespace with only loopback.
 type Network struct {
+	// Macvlan makes it a macvlan (bridge mode) on the host interface Link
+	// instead of a veth on the bridge Link.
+	Macvlan     bool
 	Name        string // interface name inside the container
 	Link        string // host bridge the veth joins
 	HostVeth    string // host-side veth name (lxc.net.N.veth.pair)
@@ -162,10 +165,15 @@ func (c *Config) Items() ([]Item, error) {
 	}
 	for i, n := range c.Networks {
 		p := "lxc.net." + strconv.Itoa(i) + "."
-		add(p+"type", "veth")
+		if n.Macvlan {
+			add(p+"type", "macvlan")
+			add(p+"macvlan.mode", "bridge")
+		} else {
+			add(p+"type", "veth")
+		}
 		add(p+"name", n.Name)
 		add(p+"link", n.Link)
-		if n.HostVeth != "" {
+		if n.HostVeth != "" && !n.Macvlan {
 			add(p+"veth.pair", n.HostVeth)
 		}
 		if n.HWAddr != "" {

@@ -38,6 +38,7 @@ func full() Config {
 		{Name: "internet", Link: "brNC-internet", HostVeth: "ni-web", HWAddr: "02:6e:6c:00:00:02",
 			IPv4: netip.MustParsePrefix("10.202.0.2/16"), IPv4Gateway: netip.MustParseAddr("10.202.0.1"),
 			IPv6: netip.MustParsePrefix("2001:db8:1:1::2/64"), IPv6Gateway: netip.MustParseAddr("2001:db8:1:1::1")},
+		{Macvlan: true, Name: "mv-eth1", Link: "eth1", HWAddr: "06:12:34:56:78:9a"},
 	}
 	c.Autostart = Autostart{Enable: true, Order: 10, Delay: 2}
 	c.Cgroup = CgroupV1
