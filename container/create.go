@@ -29,6 +29,8 @@ type CreateOptions struct {
 	Flake string
 	// Ephemeral makes it ephemeral whatever its file says, for good.
 	Ephemeral bool
+	// declared: apply makes it, from a declaration.
+	declared bool
 }
 
 // Create builds the container's system from file (or o.Flake), records it
@@ -86,6 +88,7 @@ func (m *Manager) Create(ctx context.Context, name, file string, o CreateOptions
 			Created:     time.Now().UTC(),
 			SharedIDMap: o.SharedIDMap,
 			Ephemeral:   o.Ephemeral,
+			Declared:    o.declared,
 			Settings:    settings,
 		}
 		rec.useSource(src)

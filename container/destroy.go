@@ -25,7 +25,15 @@ import (
 // it is being destroyed (nothing else can start or change it) and that
 // destroy, or doctor --repair, finishes. Once marked, a destroy is finished
 // even when interrupted: half of it cannot be undone.
+//
+// A container a declaration manages (apply made it) is refused unless
+// force: the next apply would make it again.
 func (m *Manager) Destroy(ctx context.Context, name string, force bool) error {
+	return m.destroy(ctx, name, force, false)
+}
+
+// destroy is Destroy; byApply destroys a declared container without a word.
+func (m *Manager) destroy(ctx context.Context, name string, force, byApply bool) error {
 	return m.recs.withLock(ctx, name, func() error {
 		rec, err := m.recs.load(name)
 		switch {
@@ -36,6 +44,12 @@ func (m *Manager) Destroy(ctx context.Context, name string, force bool) error {
 			rec = &record{Name: name}
 		case err != nil:
 			return err
+		}
+		if rec.Declared && !byApply && !rec.Destroying {
+			if !force {
+				return fmt.Errorf("%w: %s is managed by nixlxc apply and would come back at the next apply: remove it from the declaration (or destroy --force)", ErrDeclared, name)
+			}
+			m.emit(Warning, name, "%s is declared: the next nixlxc apply creates it again unless its declaration goes", name)
 		}
 		if err := m.recs.refuseMounts(name); err != nil {
 			return fmt.Errorf("destroying %s: %w", name, err)
@@ -136,6 +150,7 @@ func (m *Manager) removeLeftovers(name string) error {
 		return err
 	}
 	faultpoint.Hit("destroy:released")
+	os.Remove(m.paths.declaredFile(name))
 	return rmtree.RemoveAll(m.paths.containerDir(name))
 }
 

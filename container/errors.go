@@ -20,6 +20,9 @@ var (
 	ErrInvalid      = spec.ErrInvalid
 	ErrActivate     = errors.New("activation failed")
 	ErrCorrupt      = errors.New("unreadable record")
+	// ErrDeclared marks a declared container a command refuses to
+	// remove: apply would make it again.
+	ErrDeclared = errors.New("declared container")
 )
 
 // Kind is the class of a failure, the one taxonomy callers map (the command

@@ -35,6 +35,7 @@ type fakeNix struct {
 	mu     sync.Mutex
 	builds []nixsys.Build
 	fail   error
+	evals  int
 }
 
 type fakeConfig struct {
@@ -86,17 +87,11 @@ func (f *fakeNix) BuildSystem(ctx context.Context, b nixsys.Build) (string, erro
 	if fail != nil {
 		return "", fail
 	}
-	file := b.ConfigFile
-	if b.Flake != "" {
-		file = fakeFlakeFile(b.Flake)
-	}
-	c, err := readFakeConfig(file)
+	out, err := f.pathOf(b)
 	if err != nil {
 		return "", err
 	}
 	settings := b.Settings.JSON()
-	sum := sha256.Sum256([]byte(b.Name + "\x00" + c.System + "\x00" + settings + "\x00" + b.IP))
-	out := filepath.Join(f.store, hex.EncodeToString(sum[:10])+"-nixos-system-"+b.Name)
 	if err := os.MkdirAll(filepath.Join(out, "bin"), 0o755); err != nil {
 		return "", err
 	}
@@ -110,6 +105,79 @@ func (f *fakeNix) BuildSystem(ctx context.Context, b nixsys.Build) (string, erro
 		if err := os.WriteFile(filepath.Join(out, name), []byte(content), 0o755); err != nil {
 			return "", err
 		}
+	}
+	return out, nil
+}
+
+// pathOf is where a build's system goes: it follows the config file's
+// system word, the settings and the address.
+func (f *fakeNix) pathOf(b nixsys.Build) (string, error) {
+	file := b.ConfigFile
+	if b.Flake != "" {
+		file = fakeFlakeFile(b.Flake)
+	}
+	c, err := readFakeConfig(file)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256([]byte(b.Name + "\x00" + c.System + "\x00" + b.Settings.JSON() + "\x00" + b.IP))
+	return filepath.Join(f.store, hex.EncodeToString(sum[:10])+"-nixos-system-"+b.Name), nil
+}
+
+// Declarations reads a fake declaration: a JSON object of containers,
+// each a fake config file's content (its settings as Nix evaluates them
+// and a system word) with apply's own options.
+func (f *fakeNix) Declarations(ctx context.Context, file string) (map[string]spec.DeclEvaluated, error) {
+	all, err := readFakeDeclaration(file)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]spec.DeclEvaluated{}
+	for name, raw := range all {
+		var e spec.DeclEvaluated
+		if err := json.Unmarshal(raw, &e); err != nil {
+			return nil, err
+		}
+		if e.Form == "" {
+			e.Form = "attrset"
+		}
+		out[name] = e
+	}
+	return out, nil
+}
+
+func readFakeDeclaration(file string) (map[string]json.RawMessage, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	var all map[string]json.RawMessage
+	if err := json.Unmarshal(data, &all); err != nil {
+		return nil, &nixsys.Error{Op: "reading " + file, Stderr: "error: " + err.Error(), Err: err}
+	}
+	return all, nil
+}
+
+// DeclaredFile is the container's entry itself: a fake config file.
+func (f *fakeNix) DeclaredFile(file, name string) ([]byte, error) {
+	all, err := readFakeDeclaration(file)
+	if err != nil {
+		return nil, err
+	}
+	return all[name], nil
+}
+
+func (f *fakeNix) Systems(ctx context.Context, builds map[string]nixsys.Build) (map[string]string, error) {
+	f.mu.Lock()
+	f.evals++
+	f.mu.Unlock()
+	out := map[string]string{}
+	for name, b := range builds {
+		p, err := f.pathOf(b)
+		if err != nil {
+			return nil, err
+		}
+		out[name] = p
 	}
 	return out, nil
 }

@@ -54,6 +54,13 @@ func (l layout) seccompPath() string      { return filepath.Join(l.stateDir, "ni
 func (l layout) dbPath() string           { return filepath.Join(l.stateDir, "nixlxc.db") }
 func (l layout) nixExprDir() string       { return filepath.Join(l.stateDir, "nix") }
 
+// declaredDir holds the container files apply writes, one per declared
+// container.
+func (l layout) declaredDir() string { return filepath.Join(l.stateDir, "declared") }
+func (l layout) declaredFile(name string) string {
+	return filepath.Join(l.declaredDir(), name+".nix")
+}
+
 // hostNet is the installation's hold on the host's network.
 func (l layout) hostNet() bridges.Host {
 	return bridges.Host{

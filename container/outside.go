@@ -54,6 +54,9 @@ type builder interface {
 	Settings(ctx context.Context, configFile string) (spec.Evaluated, error)
 	FlakeSettings(ctx context.Context, flake string) (spec.Evaluated, error)
 	BuildSystem(ctx context.Context, b nixsys.Build) (string, error)
+	Declarations(ctx context.Context, file string) (map[string]spec.DeclEvaluated, error)
+	DeclaredFile(file, name string) ([]byte, error)
+	Systems(ctx context.Context, builds map[string]nixsys.Build) (map[string]string, error)
 }
 
 // hostNetwork is the host's links and firewall.

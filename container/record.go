@@ -31,6 +31,9 @@ type record struct {
 	SharedIDMap bool   `json:"sharedIdmap,omitempty"`
 	// Ephemeral: created with --ephemeral, which every build keeps.
 	Ephemeral bool `json:"ephemeral,omitempty"`
+	// Declared: apply manages it (made it, or took it over); its config
+	// file is the one apply writes.
+	Declared bool `json:"declared,omitempty"`
 	// Settings are those of the active generation, kept for generations that
 	// carry none (made by nix-env from a system nixlxc did not build).
 	Settings spec.Settings `json:"settings"`

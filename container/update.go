@@ -25,6 +25,9 @@ type UpdateOptions struct {
 	// fails to activate or does not report healthy within HealthTimeout.
 	AutoRollback  bool
 	HealthTimeout time.Duration
+	// declared: apply updates it from a declaration, which manages it
+	// from now on.
+	declared bool
 }
 
 // Update builds file (or o.Flake; neither: the current generation's source
@@ -53,6 +56,7 @@ func (m *Manager) Update(ctx context.Context, name, file string, o UpdateOptions
 		}
 		next := *rec
 		next.useSource(src)
+		next.Declared = rec.Declared || o.declared
 		settings, err := m.readSettings(ctx, m.nixFor(&next), name, src)
 		if err != nil {
 			return err

@@ -73,7 +73,7 @@ func globalFlags() []cli.Flag {
 func commandGroups() []commandGroup {
 	return []commandGroup{
 		{"Containers", []*cli.Command{
-			createCommand(), startCommand(), stopCommand(), restartCommand(), terminateCommand(),
+			createCommand(), applyCommand(), startCommand(), stopCommand(), restartCommand(), terminateCommand(),
 			destroyCommand(), listCommand(), stateCommand(), infoCommand(), existsCommand(), showIPCommand(),
 		}},
 		{"Inside a container", []*cli.Command{runCommand(), loginCommand(), consoleCommand(), logsCommand()}},
@@ -137,7 +137,7 @@ func manager(c *cli.Context) (*container.Manager, error) {
 	if t := os.Getenv("NIXLXC_TRACE"); t != "" && t != "0" && t != "false" {
 		trace = c.App.ErrWriter
 	}
-	inst, err := locations.Load(c.String("config"))
+	inst, err := locations.Load(globalString(c, "config"))
 	if err != nil {
 		return nil, err
 	}
@@ -164,6 +164,18 @@ func manager(c *cli.Context) (*container.Manager, error) {
 	}
 	c.App.Metadata["manager"] = m
 	return m, nil
+}
+
+// globalString is a global flag's value, also where the command has a
+// flag of that name (run's --config): the outermost context's that has it.
+func globalString(c *cli.Context, name string) string {
+	lineage := c.Lineage()
+	for i := len(lineage) - 1; i >= 0; i-- {
+		if v := lineage[i].String(name); v != "" {
+			return v
+		}
+	}
+	return ""
 }
 
 // closeManager releases what the command's manager opened.

@@ -20,7 +20,7 @@ func sampleArgs(usage string) []string {
 		}
 		out = append(out, s)
 	}
-	if strings.Contains(usage, " -- ") {
+	if strings.Contains(usage, " -- ") && len(out) > 0 {
 		out = append(out[:1], append([]string{"--"}, out[1:]...)...)
 	}
 	return out

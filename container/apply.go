@@ -1,0 +1,262 @@
+package container
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nixlxc/nixlxc/atomicfile"
+	"github.com/nixlxc/nixlxc/declare"
+	"github.com/nixlxc/nixlxc/nixsys"
+	"github.com/nixlxc/nixlxc/spec"
+)
+
+// ApplyOptions are apply's choices.
+type ApplyOptions struct {
+	// DryRun plans and changes nothing.
+	DryRun bool
+	// Parallel bounds how many containers are worked on at once.
+	Parallel int
+	// PruneAll destroys containers the declaration does not list even
+	// when apply did not make them.
+	PruneAll bool
+	// Plan hears the plan before anything is done.
+	Plan func([]declare.Step)
+	// Start starts a container and waits for it to boot, within timeout
+	// (in a process of its own, as autostart does).
+	Start func(ctx context.Context, name string, timeout time.Duration) error
+}
+
+// ApplyResult is what apply did: the plan, and the containers whose step
+// failed, with why.
+type ApplyResult struct {
+	Steps  []declare.Step
+	Failed []ApplyFailure
+}
+
+// ApplyFailure is a step that failed.
+type ApplyFailure struct {
+	Name string
+	Err  error
+}
+
+
+// Apply converges the host to a declaration file (nixlxc apply): it creates
+// the containers it lists that are missing, updates those whose system or
+// settings changed (in place when they run, as update does), starts those
+// with autoStart that are stopped, leaves the others untouched, and
+// destroys the containers apply made that it no longer lists. Containers
+// are worked on in parallel; one failing stops none of the others.
+func (m *Manager) Apply(ctx context.Context, file string, o ApplyOptions) (ApplyResult, error) {
+	a := &applier{m: m, o: o}
+	return a.apply(ctx, file)
+}
+
+// applier carries out one apply.
+type applier struct {
+	m *Manager
+	o ApplyOptions
+	// decls are the declared containers, by name; files their container
+	// files.
+	decls map[string]spec.Declaration
+	files map[string]string
+}
+
+func (a *applier) apply(ctx context.Context, file string) (ApplyResult, error) {
+	var res ApplyResult
+	file, err := configFile(file)
+	if err != nil {
+		return res, err
+	}
+	nix := a.m.nix(a.m.nixArgs)
+	if err := nix.CheckVersion(ctx); err != nil {
+		return res, err
+	}
+	raw, err := nix.Declarations(ctx, file)
+	if err != nil {
+		return res, err
+	}
+	dir := a.m.paths.declaredDir()
+	if a.o.DryRun {
+		if dir, err = os.MkdirTemp(a.m.paths.tmpDir(), "plan-"); err != nil {
+			return res, err
+		}
+		defer os.RemoveAll(dir)
+	} else if err := os.MkdirAll(dir, 0o700); err != nil {
+		return res, err
+	}
+	a.decls, a.files = map[string]spec.Declaration{}, map[string]string{}
+	var desired []declare.Desired
+	for _, name := range sortedNames(raw) {
+		d, err := spec.FromDeclared(name, raw[name])
+		if err != nil {
+			desired = append(desired, declare.Desired{Name: name, Err: err.Error()})
+			continue
+		}
+		text, err := nix.DeclaredFile(file, name)
+		if err != nil {
+			return res, err
+		}
+		path := filepath.Join(dir, name+".nix")
+		if old, err := os.ReadFile(path); err != nil || !bytes.Equal(old, text) {
+			if err := atomicfile.WriteFile(path, text, 0o644); err != nil {
+				return res, err
+			}
+		}
+		a.decls[name], a.files[name] = d, path
+		desired = append(desired, declare.Desired{Name: name, Settings: d.Settings, RestartIfChanged: d.RestartIfChanged})
+	}
+	current, err := a.current()
+	if err != nil {
+		return res, err
+	}
+	a.evaluate(ctx, desired, current)
+	res.Steps = declare.Plan(desired, current, declare.Options{PruneAll: a.o.PruneAll})
+	if a.o.Plan != nil {
+		a.o.Plan(res.Steps)
+	}
+	if a.o.DryRun {
+		return res, nil
+	}
+	res.Failed = a.run(ctx, res.Steps)
+	return res, ctx.Err()
+}
+
+func sortedNames[V any](m map[string]V) []string {
+	names := make([]string, 0, len(m))
+	for n := range m {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// current is what the host has: every container with its system, settings
+// and state.
+func (a *applier) current() ([]declare.Current, error) {
+	names, err := a.m.recs.names()
+	if err != nil {
+		return nil, err
+	}
+	active := a.m.lxc.Active()
+	var out []declare.Current
+	for _, name := range names {
+		c := declare.Current{Name: name, Running: active[name]}
+		if rec, err := a.m.recs.load(name); err == nil {
+			c.Declared, c.Active, c.Settings = rec.Declared, rec.Active, a.m.recs.currentSettings(rec)
+		}
+		c.System, _ = a.m.recs.currentSystem(name)
+		if !c.Running {
+			c.Active = ""
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// evaluate sets the system each declared container that exists would be
+// built to now, with the addresses it has: those unchanged are left alone.
+// A container whose network settings change gets new addresses, so its
+// system is to be built anyway; one that does not evaluate is left to its
+// update, which says why.
+func (a *applier) evaluate(ctx context.Context, desired []declare.Desired, current []declare.Current) {
+	have := map[string]declare.Current{}
+	for _, c := range current {
+		have[c.Name] = c
+	}
+	addrs, err := a.m.net.allAddresses()
+	if err != nil {
+		return
+	}
+	groups := map[string]map[string]nixsys.Build{}
+	args := map[string][]string{}
+	for _, d := range desired {
+		c, ok := have[d.Name]
+		if !ok || d.Err != "" || c.Settings.Network != d.Settings.Network {
+			continue
+		}
+		rec, err := a.m.recs.load(d.Name)
+		ho := addrs[d.Name].Hostonly
+		if err != nil || ho == nil || !prefixAddr(ho.IPv4).IsValid() {
+			continue
+		}
+		s := a.settingsFor(rec, d.Settings)
+		b := buildRequest(d.Name, a.files[d.Name], prefixAddr(ho.IPv4).String(), s, a.m.net.nameservers(s), "")
+		b.StateVersion = rec.StateVersion
+		nixArgs := rec.NixArgs
+		if a.m.nixArgs != nil {
+			nixArgs = a.m.nixArgs
+		}
+		key := strings.Join(nixArgs, "\x00")
+		if groups[key] == nil {
+			groups[key] = map[string]nixsys.Build{}
+		}
+		groups[key][d.Name], args[key] = b, nixArgs
+	}
+	systems := map[string]string{}
+	for key, builds := range groups {
+		for name, path := range a.systems(ctx, a.m.nix(args[key]), builds) {
+			systems[name] = path
+		}
+	}
+	for i := range desired {
+		desired[i].System = systems[desired[i].Name]
+	}
+}
+
+// systems evaluates builds at once; when that fails (one configuration
+// does not evaluate), each alone, so the others are still compared.
+func (a *applier) systems(ctx context.Context, nix builder, builds map[string]nixsys.Build) map[string]string {
+	if paths, err := nix.Systems(ctx, builds); err == nil {
+		return paths
+	}
+	out := map[string]string{}
+	var mu sync.Mutex
+	a.each(ctx, sortedNames(builds), func(name string) {
+		if paths, err := nix.Systems(ctx, map[string]nixsys.Build{name: builds[name]}); err == nil {
+			mu.Lock()
+			out[name] = paths[name]
+			mu.Unlock()
+		}
+	})
+	return out
+}
+
+// settingsFor are the settings an update of rec from its declaration
+// builds with (create --ephemeral holds).
+func (a *applier) settingsFor(rec *record, s spec.Settings) spec.Settings {
+	s.Ephemeral = s.Ephemeral || rec.Ephemeral
+	return s
+}
+
+// each runs fn for every name, Parallel at a time, until ctx ends.
+func (a *applier) each(ctx context.Context, names []string, fn func(name string)) {
+	n := a.o.Parallel
+	if n < 1 {
+		n = 1
+	}
+	work := make(chan string)
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for name := range work {
+				fn(name)
+			}
+		}()
+	}
+	for _, name := range names {
+		if ctx.Err() != nil {
+			break
+		}
+		work <- name
+	}
+	close(work)
+	wg.Wait()
+}

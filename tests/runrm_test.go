@@ -1,0 +1,107 @@
+package tests
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestRunRm: nixlxc run --rm --config FILE -- CMD runs the command in a
+// throwaway ephemeral container and removes it whatever the command's exit
+// status, and on ^C; the command's output is stdout alone.
+func TestRunRm(t *testing.T) {
+	if !isolate(t) {
+		return
+	}
+	h := newHost(t)
+	h.busyboxInit()
+	file := h.file("throwaway.nix", `{ network.enableNat = true; configuration = { ... }: { environment.etc."motd".text = "thrown away"; }; }`)
+
+	r := h.nixlxc("run", "--rm", "--config", file, "--", "sh", "-c", "cat /etc/motd; echo; echo to-stderr >&2; exit 3")
+	if r.code != 3 || r.stdout != "thrown away\n" || !strings.Contains(r.stderr, "to-stderr") {
+		t.Errorf("run --rm: %s", r)
+	}
+	if !strings.Contains(r.stderr, "created rm-") || !strings.Contains(r.stderr, "destroyed rm-") {
+		t.Errorf("nixlxc's own messages are not on stderr: %q", r.stderr)
+	}
+	if l := h.list(); len(l) != 0 {
+		t.Errorf("run --rm left %+v", l)
+	}
+	if r := h.nixlxc("run", "--rm", "--config", file, "--", "true"); r.code != 0 || r.stdout != "" {
+		t.Errorf("run --rm true: %s", r)
+	}
+
+	// ^C reaches the command; the container goes all the same.
+	r = h.interrupt(syscall.SIGINT, "ready", "run", "--rm", "--config", file, "--", "sh", "-c", "echo ready; exec sleep 60")
+	if r.code != 130 {
+		t.Errorf("run --rm interrupted: %s, want exit 130", r)
+	}
+	// ^C while it is being made: it is undone.
+	r = h.interruptStderr(syscall.SIGINT, "building", "run", "--rm", "--config", h.file("slow.nix", `{ configuration = { pkgs, ... }: {
+  environment.etc.slow.source = pkgs.runCommand "slow-build" { } "sleep 30; echo `+h.dir+` > $out";
+}; }`), "--", "true")
+	if r.code != 130 || !strings.Contains(r.stderr, "interrupted") {
+		t.Errorf("run --rm interrupted while creating: %s, want exit 130", r)
+	}
+	if l := h.list(); len(l) != 0 {
+		t.Errorf("interrupted runs left %+v", l)
+	}
+	if left := strings.TrimSpace(h.must("doctor")); !strings.Contains(left, "nothing to repair") {
+		t.Errorf("doctor after the runs: %s", left)
+	}
+	// A file that does not build leaves nothing either.
+	h.fails(7, []string{"boom"}, "run", "--rm", "--config", h.file("bad.nix", `{ ... }: throw "boom"`), "--", "true")
+	if l := h.list(); len(l) != 0 {
+		t.Errorf("a failed run --rm left %+v", l)
+	}
+}
+
+// interruptStderr is interrupt for a command whose own messages go to
+// stderr (run --rm): it waits for want there.
+func (h *host) interruptStderr(sig syscall.Signal, want string, args ...string) result {
+	h.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary, args...)
+	cmd.Env = h.env
+	var stdout, stderr bytes.Buffer
+	pr, pw, _ := os.Pipe()
+	cmd.Stdout, cmd.Stderr = &stdout, pw
+	if err := cmd.Start(); err != nil {
+		h.t.Fatal(err)
+	}
+	pw.Close()
+	seen := make(chan struct{})
+	readDone := make(chan struct{})
+	go func() {
+		defer close(readDone)
+		buf := make([]byte, 4096)
+		closed := false
+		for {
+			n, err := pr.Read(buf)
+			stderr.Write(buf[:n])
+			if !closed && (strings.Contains(stderr.String(), want) || err != nil) {
+				close(seen)
+				closed = true
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	<-seen
+	time.Sleep(300 * time.Millisecond)
+	cmd.Process.Signal(sig)
+	err := cmd.Wait()
+	<-readDone
+	r := result{stdout: stdout.String(), stderr: stderr.String()}
+	if ee, ok := err.(*exec.ExitError); ok {
+		r.code = ee.ExitCode()
+	}
+	return r
+}
