@@ -45,7 +45,6 @@ type ApplyFailure struct {
 	Err  error
 }
 
-
 // Apply converges the host to a declaration file (nixlxc apply): it creates
 // the containers it lists that are missing, updates those whose system or
 // settings changed (in place when they run, as update does), starts those
