@@ -9,7 +9,9 @@
 # /etc/nixlxc/host.json (the network), trusts brNC-hostonly in the firewall,
 # sets the host's network up again after NixOS reloads nftables, starts the
 # autostart containers at boot and stops them when the host shuts down, and
-# only then.
+# only then. services.nixlxc.containers declares containers (with
+# nixos-container's option names): every switch runs `nixlxc apply` with
+# the declaration it writes, and each gets a unit nixlxc@NAME.service.
 #
 # Evaluated and type-checked against the stand-in nixpkgs only
 # (tests/nixos_test.go): see README, "NixOS host".
@@ -44,6 +46,136 @@ let
   };
 
   nixlxc = lib.getExe cfg.package;
+
+  # A declared container as nixlxc apply reads it (spec/declaration.go):
+  # the config file's path, and only the settings given, so that a
+  # nixcloud-style config file may carry settings of its own.
+  nonNull = lib.filterAttrs (_: v: v != null);
+  declared = name: c:
+    let
+      cfgPath =
+        if builtins.isPath c.config || lib.hasPrefix "/" c.config then toString c.config
+        else "${pkgs.writeText "nixlxc-${name}.nix" c.config}";
+      limits = nonNull { inherit (c.limits) memory cpus pids; };
+      network = nonNull { inherit (c.network) ip bridge enableNat; };
+    in
+    { config = cfgPath; inherit (c) restartIfChanged timeoutStartSec; }
+    // lib.optionalAttrs c.autoStart { autoStart = true; }
+    // lib.optionalAttrs c.ephemeral { ephemeral = true; }
+    // lib.optionalAttrs (c.bindMounts != { }) {
+      bindMounts = lib.mapAttrs (_: b: nonNull { mountPoint = b.mountPoint or null; hostPath = b.hostPath or null; isReadOnly = b.isReadOnly or true; }) c.bindMounts;
+    }
+    // lib.optionalAttrs (c.forwardPorts != [ ]) {
+      forwardPorts = map (f: nonNull { protocol = f.protocol or "tcp"; hostPort = f.hostPort; containerPort = f.containerPort or null; hostAddress = f.hostAddress or null; }) c.forwardPorts;
+    }
+    // lib.optionalAttrs (c.macvlans != [ ]) { inherit (c) macvlans; }
+    // lib.optionalAttrs (c.extraConfig != "") { inherit (c) extraConfig; }
+    // lib.optionalAttrs (limits != { }) { inherit limits; }
+    // lib.optionalAttrs (network != { }) { inherit network; };
+  containersFile = pkgs.writeText "nixlxc-containers.json" (builtins.toJSON (lib.mapAttrs declared cfg.containers));
+
+  # nixlxc start's --timeout from timeoutStartSec, in whole seconds,
+  # minutes and hours ("1min 30s"); anything else is left to the unit's own
+  # TimeoutStartSec, which bounds the start.
+  goDuration = span:
+    let
+      tokens = builtins.filter (t: builtins.isString t && t != "") (builtins.split " +" span);
+      seconds = t:
+        let
+          m = builtins.match "([0-9]+)(|s|sec|seconds?|m|min|minutes?|h|hr|hours?)" t;
+          unit = builtins.elemAt m 1;
+          mult = if builtins.elem unit [ "m" "min" "minute" "minutes" ] then 60
+            else if builtins.elem unit [ "h" "hr" "hour" "hours" ] then 3600 else 1;
+        in
+        if m == null then null else lib.toInt (builtins.head m) * mult;
+      parts = map seconds tokens;
+    in
+    if tokens == [ ] || builtins.elem null parts then "24h"
+    else "${toString (builtins.foldl' (a: b: a + b) 0 parts)}s";
+
+  containerOptions = {
+    options = {
+      config = mkOption {
+        type = types.either types.path types.str;
+        example = literalExpression "./web.nix";
+        description = ''
+          The container's configuration: a container file (a NixOS module, or
+          nixcloud's attribute set with settings around `configuration`), by
+          path, or its Nix code as a string. nixlxc builds it on its own, with
+          the container's address, so it cannot be a module value of the
+          host's configuration as nixos-container's is.
+        '';
+      };
+      autoStart = mkOption {
+        type = types.bool;
+        default = false;
+        description = "Whether the container starts at boot (and now, when it is stopped).";
+      };
+      bindMounts = mkOption {
+        type = types.attrsOf (types.submodule {
+          options = {
+            mountPoint = mkOption { type = types.nullOr types.str; default = null; description = "Where inside (default: the attribute's name)."; };
+            hostPath = mkOption { type = types.nullOr types.str; default = null; description = "The host's path (default: the mount point)."; };
+            isReadOnly = mkOption { type = types.bool; default = true; description = "Whether it is read-only inside."; };
+          };
+        });
+        default = { };
+        example = literalExpression ''{ "/srv/www" = { hostPath = "/srv/web"; }; }'';
+        description = "Host paths shown inside, as nixos-container's (id-mapped, read-only by default).";
+      };
+      forwardPorts = mkOption {
+        type = types.listOf (types.submodule {
+          options = {
+            protocol = mkOption { type = types.enum [ "tcp" "udp" ]; default = "tcp"; description = "tcp or udp."; };
+            hostPort = mkOption { type = types.port; description = "The host's port."; };
+            containerPort = mkOption { type = types.nullOr types.port; default = null; description = "The container's port (default: hostPort)."; };
+            hostAddress = mkOption { type = types.nullOr types.str; default = null; description = "One of the host's addresses to forward on only (default: all, IPv4 and IPv6)."; };
+          };
+        });
+        default = [ ];
+        example = [ { hostPort = 8080; containerPort = 80; } ];
+        description = "Host ports forwarded to the container, from outside the host and from the host itself.";
+      };
+      ephemeral = mkOption {
+        type = types.bool;
+        default = false;
+        description = "Whether the root file system lives in memory: empty at every start, gone at stop (its generations stay).";
+      };
+      macvlans = mkOption {
+        type = types.listOf types.str;
+        default = [ ];
+        example = [ "eth1" ];
+        description = "Host interfaces the container gets a macvlan on (mv-NAME inside), past nixlxc's bridges and firewall.";
+      };
+      extraConfig = mkOption {
+        type = types.lines;
+        default = "";
+        description = "Extra LXC config lines, of the keys nixlxc allows (its lxcExtraConfig).";
+      };
+      limits = {
+        memory = mkOption { type = types.nullOr types.str; default = null; example = "512M"; description = "Memory limit."; };
+        cpus = mkOption { type = types.nullOr types.number; default = null; example = 1.5; description = "CPU time, in CPUs."; };
+        pids = mkOption { type = types.nullOr types.ints.positive; default = null; description = "Process limit."; };
+      };
+      # nixlxc's network settings (unset: a hostonly address); null is
+      # "not given", so a config file may give them instead.
+      network = {
+        ip = mkOption { type = types.nullOr types.str; default = null; description = "A static hostonly address."; };
+        bridge = mkOption { type = types.nullOr types.str; default = null; description = "A bridge of yours instead of brNC-hostonly (needs ip)."; };
+        enableNat = mkOption { type = types.nullOr types.bool; default = null; description = "An internet interface with NAT and IPv6."; };
+      };
+      timeoutStartSec = mkOption {
+        type = types.str;
+        default = "1min";
+        description = "How long the container may take to boot (a systemd time span).";
+      };
+      restartIfChanged = mkOption {
+        type = types.bool;
+        default = true;
+        description = "Whether a running container restarts when a change needs it (network, limits, mounts); other changes apply in place.";
+      };
+    };
+  };
 
   # NixOS gives every user with autoSubUidGidRange (every normal user without
   # ranges of its own) 65536 ids at 100000 + N * 65536, N counting up from 0
@@ -158,9 +290,21 @@ in
       default = 30;
       description = "Seconds each container gets to stop cleanly when the host shuts down, before it is killed.";
     };
+
+    containers = mkOption {
+      type = types.attrsOf (types.submodule containerOptions);
+      default = { };
+      example = literalExpression ''{ web = { config = ./web.nix; autoStart = true; forwardPorts = [ { hostPort = 8080; containerPort = 80; } ]; }; }'';
+      description = ''
+        Declared containers: every switch runs `nixlxc apply` with them, which
+        creates those missing, updates those that changed (in place when they
+        run), and destroys those it made that are no longer declared.
+        Containers made by hand are left alone.
+      '';
+    };
   };
 
-  config = mkIf cfg.enable {
+  config = mkIf cfg.enable (lib.mkMerge [ {
     assertions = [
       {
         assertion = cfg.ipv6.enable -> cfg.ipv6.ipv6Prefix != null && cfg.ipv6.ipv6InternetInterfaceAddress != null;
@@ -224,6 +368,24 @@ in
       };
     };
 
+    # The declared containers: apply runs whenever the declaration changes
+    # (the unit's ExecStart names it), and at boot.
+    environment.etc."nixlxc/containers.json".source = containersFile;
+    systemd.services.nixlxc-apply = {
+      description = "nixlxc's declared containers";
+      wantedBy = [ "multi-user.target" ];
+      wants = [ "network-online.target" ];
+      after = [ "network-online.target" "nixlxc-network.service" ];
+      path = [ cfg.package cfg.lxcPackage pkgs.shadow ];
+      serviceConfig = {
+        Type = "oneshot";
+        RemainAfterExit = true;
+        ExecStart = "${nixlxc} apply ${containersFile}";
+        Delegate = true;
+        TimeoutStartSec = "30min";
+      };
+    };
+
     # networking.nftables with flushRuleset (the default for stateVersion
     # before 23.11 or with networking.nftables.ruleset) deletes nixlxc's
     # tables on every reload and restart of nftables.service: set them again
@@ -243,5 +405,26 @@ in
         ExecReload = "${nixlxc} host setup";
       };
     };
-  };
+  }
+  {
+    # One unit per declared container: start waits for its system to boot,
+    # stop is clean. A switch never restarts them: apply changes containers
+    # in place, or restarts them itself where a change needs it.
+    systemd.services = lib.mapAttrs' (name: c: lib.nameValuePair "nixlxc@${name}" {
+      description = "nixlxc container ${name}";
+      wantedBy = lib.optional c.autoStart "multi-user.target";
+      requires = [ "nixlxc-apply.service" ];
+      after = [ "nixlxc-apply.service" "nixlxc-network.service" ];
+      restartIfChanged = false;
+      path = [ cfg.package cfg.lxcPackage pkgs.shadow ];
+      serviceConfig = {
+        Type = "oneshot";
+        RemainAfterExit = true;
+        ExecStart = "${nixlxc} start ${name} --timeout ${goDuration c.timeoutStartSec}";
+        ExecStop = "${nixlxc} stop ${name} --timeout ${toString cfg.shutdownTimeout}s";
+        TimeoutStartSec = c.timeoutStartSec;
+        Delegate = true;
+      };
+    }) cfg.containers;
+  } ]);
 }
