@@ -12,6 +12,7 @@ import (
 
 	"github.com/nixlxc/nixlxc/atomicfile"
 	"github.com/nixlxc/nixlxc/declare"
+	"github.com/nixlxc/nixlxc/lock"
 	"github.com/nixlxc/nixlxc/nixsys"
 	"github.com/nixlxc/nixlxc/spec"
 )
@@ -53,7 +54,18 @@ type ApplyFailure struct {
 // are worked on in parallel; one failing stops none of the others.
 func (m *Manager) Apply(ctx context.Context, file string, o ApplyOptions) (ApplyResult, error) {
 	a := &applier{m: m, o: o}
-	return a.apply(ctx, file)
+	if o.DryRun {
+		return a.apply(ctx, file)
+	}
+	// One apply at a time: a second (a switch while one runs by hand)
+	// waits, then finds the host as the first left it.
+	var res ApplyResult
+	err := lock.With(ctx, filepath.Join(m.paths.locksDir(), "_apply.lock"), func() error {
+		var err error
+		res, err = a.apply(ctx, file)
+		return err
+	})
+	return res, err
 }
 
 // applier carries out one apply.
@@ -123,7 +135,24 @@ func (a *applier) apply(ctx context.Context, file string) (ApplyResult, error) {
 		return res, nil
 	}
 	res.Failed = a.run(ctx, res.Steps)
+	a.removeStaleFiles()
 	return res, ctx.Err()
+}
+
+// removeStaleFiles removes the container files apply wrote for containers
+// that are neither declared nor there (a create that failed, and then left
+// the declaration).
+func (a *applier) removeStaleFiles() {
+	entries, _ := os.ReadDir(a.m.paths.declaredDir())
+	for _, e := range entries {
+		name, ok := strings.CutSuffix(e.Name(), ".nix")
+		if !ok || spec.CheckName(name) != nil {
+			continue
+		}
+		if _, declared := a.decls[name]; !declared && !a.m.recs.exists(name) {
+			os.Remove(a.m.paths.declaredFile(name))
+		}
+	}
 }
 
 func sortedNames[V any](m map[string]V) []string {
