@@ -163,6 +163,21 @@ func TestSetForwards(t *testing.T) {
 		if err != nil || len(all) != 0 {
 			t.Errorf("recorded after removing all: %v, %v", all, err)
 		}
+		// Rules in the tables the record lost (a crash between the two):
+		// ClearForwards takes them all the same.
+		if err := h.SetForwards(ctx, "ghost", []Forward{fwd("tcp", "", 9999, "10.101.0.9:80")}); err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(h.ForwardsPath, []byte("{}\n"), 0o600)
+		if c := counts(); c["ghost"] != RulesPerForward {
+			t.Fatalf("ghost's rules: %v", c)
+		}
+		if err := h.ClearForwards(ctx, "ghost"); err != nil {
+			t.Fatal(err)
+		}
+		if c := counts(); len(c) != 0 {
+			t.Errorf("after ClearForwards: %v", c)
+		}
 	})
 }
 

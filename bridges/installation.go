@@ -171,6 +171,11 @@ func (h Host) SetForwards(ctx context.Context, name string, fs []Forward) error 
 		if err := conflict(all, name, fs); err != nil {
 			return err
 		}
+		if len(fs) == 0 && len(all[name]) == 0 {
+			// The usual container: none wanted, none recorded, so none of
+			// its rules are in the tables (doctor finds any that are).
+			return nil
+		}
 		changed := !slices.Equal(all[name], fs)
 		if len(fs) == 0 {
 			delete(all, name)
@@ -183,6 +188,25 @@ func (h Host) SetForwards(ctx context.Context, name string, fs []Forward) error 
 			}
 		}
 		return h.applyForwards(name, all, changed)
+	})
+}
+
+// ClearForwards removes every forward of container name: from the record
+// and, whatever the record says, its rules from the tables (a container
+// that goes, an orphan doctor found).
+func (h Host) ClearForwards(ctx context.Context, name string) error {
+	return lock.With(ctx, h.LockPath, func() error {
+		all, err := h.loadForwards()
+		if err != nil {
+			return err
+		}
+		if _, ok := all[name]; ok {
+			delete(all, name)
+			if err := h.saveForwards(all); err != nil {
+				return err
+			}
+		}
+		return h.applyForwards(name, all, true)
 	})
 }
 

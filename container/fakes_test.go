@@ -413,6 +413,10 @@ func (f *fakeHost) SetForwards(ctx context.Context, name string, fs []bridges.Fo
 	return nil
 }
 
+func (f *fakeHost) ClearForwards(ctx context.Context, name string) error {
+	return f.SetForwards(ctx, name, nil)
+}
+
 func (f *fakeHost) ForwardRules() (map[string]int, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -96,9 +96,9 @@ func (nw *network) forward(ctx context.Context, name string, s spec.Settings) (u
 	return func() { nw.host.SetForwards(context.Background(), name, before) }, nil
 }
 
-// unforward removes the container's port forwards.
+// unforward removes the container's port forwards, recorded or not.
 func (nw *network) unforward(name string) error {
-	return nw.host.SetForwards(context.Background(), name, nil)
+	return nw.host.ClearForwards(context.Background(), name)
 }
 
 // surveyForwards tells doctor which containers have port forwards

@@ -77,6 +77,7 @@ type hostNetwork interface {
 	StaleVeths(prefixes ...string) ([]string, error)
 	Forwards(ctx context.Context) (map[string][]bridges.Forward, error)
 	SetForwards(ctx context.Context, name string, fs []bridges.Forward) error
+	ClearForwards(ctx context.Context, name string) error
 	ForwardRules() (map[string]int, error)
 }
 
