@@ -12,20 +12,45 @@ import (
 
 // Declarations reads every container of a declaration file (nixlxc apply):
 // the settings of each as a container file's, and what only apply uses.
-// Nothing of the containers' configurations is evaluated.
+// Nothing of the containers' configurations is evaluated. When one
+// container's declaration does not evaluate (its config file is missing,
+// say), each is read alone: that one carries its error, the others are
+// read all the same. A file that does not evaluate at all is the error.
 func (n Nix) Declarations(ctx context.Context, file string) (map[string]spec.DeclEvaluated, error) {
 	dir, err := n.ensureExprs()
 	if err != nil {
 		return nil, err
 	}
-	out, err := n.run(ctx, "reading "+file, "nix-instantiate", "--eval", "--strict", "--json",
-		filepath.Join(dir, "declared.nix"), "--argstr", "file", file)
-	if err != nil {
-		return nil, err
+	read := func(only string) (map[string]spec.DeclEvaluated, error) {
+		out, err := n.run(ctx, "reading "+file, "nix-instantiate", "--eval", "--strict", "--json",
+			filepath.Join(dir, "declared.nix"), "--argstr", "file", file, "--argstr", "only", only)
+		if err != nil {
+			return nil, err
+		}
+		var all map[string]spec.DeclEvaluated
+		if err := json.Unmarshal([]byte(out), &all); err != nil {
+			return nil, fmt.Errorf("reading %s: unexpected output of nix-instantiate: %w", file, err)
+		}
+		return all, nil
 	}
-	var all map[string]spec.DeclEvaluated
-	if err := json.Unmarshal([]byte(out), &all); err != nil {
-		return nil, fmt.Errorf("reading %s: unexpected output of nix-instantiate: %w", file, err)
+	all, whole := read("")
+	if whole == nil {
+		return all, nil
+	}
+	out, err := n.run(ctx, "reading "+file, "nix-instantiate", "--eval", "--strict", "--json",
+		filepath.Join(dir, "declared-names.nix"), "--argstr", "file", file)
+	var names []string
+	if err != nil || json.Unmarshal([]byte(out), &names) != nil {
+		return nil, whole
+	}
+	all = map[string]spec.DeclEvaluated{}
+	for _, name := range names {
+		one, err := read(name)
+		if err != nil {
+			all[name] = spec.DeclEvaluated{EvalErr: err.Error()}
+			continue
+		}
+		all[name] = one[name]
 	}
 	return all, nil
 }

@@ -87,6 +87,13 @@ func TestDeclarationsWithNix(t *testing.T) {
 	if b, _ := json.Marshal(all["abs"].Network); string(all["web"].Autostart) != "true" || !strings.Contains(string(b), "enableNat") {
 		t.Errorf("JSON declaration: %+v", all)
 	}
+	// A container whose config file is missing carries its error; the
+	// others are read all the same.
+	os.WriteFile(decl, []byte(`{ web = { config = ./web.nix; autoStart = true; }; gone = { config = ./gone.nix; }; }`), 0o644)
+	all, err = n.Declarations(ctx, decl)
+	if err != nil || string(all["web"].Autostart) != "true" || !strings.Contains(all["gone"].EvalErr, "gone.nix") {
+		t.Errorf("a missing config file: %+v, %v", all, err)
+	}
 	// A file that is no set of containers says so.
 	os.WriteFile(decl, []byte(`[ 1 2 ]`), 0o644)
 	if _, err := n.Declarations(ctx, decl); err == nil || !strings.Contains(err.Error(), "a declaration is an attribute set of containers") {

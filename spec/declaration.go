@@ -39,6 +39,8 @@ type DeclEvaluated struct {
 	Both             []string        `json:"both"` // set by the declaration and by its config file
 	RestartIfChanged json.RawMessage `json:"restartIfChanged"`
 	TimeoutStartSec  json.RawMessage `json:"timeoutStartSec"`
+	// EvalErr is why its declaration did not evaluate (Nix's error).
+	EvalErr string `json:"-"`
 }
 
 // Declaration is one declared container, checked.
@@ -64,6 +66,8 @@ func FromDeclared(name string, e DeclEvaluated) (Declaration, error) {
 		return d, fmt.Errorf("%s: %w", where, err)
 	}
 	switch {
+	case e.EvalErr != "":
+		return d, fmt.Errorf("%s: %s", where, e.EvalErr)
 	case e.NotASet:
 		return d, fmt.Errorf("%w %s: must be an attribute set of options (%s)", ErrInvalid, where, strings.Join(DeclOptions, ", "))
 	case len(e.DeclUnknown) > 0:

@@ -75,6 +75,9 @@ func TestFromDeclared(t *testing.T) {
 			t.Errorf("%s: %v, want a one-line error mentioning %q", js, err, want)
 		}
 	}
+	if _, err := FromDeclared("web", DeclEvaluated{EvalErr: "reading x: getting status of '/gone.nix'"}); err == nil || err.Error() != "containers.web: reading x: getting status of '/gone.nix'" {
+		t.Errorf("a declaration that does not evaluate: %v", err)
+	}
 	if _, err := FromDeclared("Web_1", declEval(t, `{}`)); err == nil || !strings.Contains(err.Error(), "containers.Web_1") {
 		t.Errorf("a bad name: %v", err)
 	}

@@ -119,10 +119,12 @@ func TestApply(t *testing.T) {
 	// A failing container leaves the others running.
 	file = decl("two, again", `ap4 = { config = ./ap3.nix; autoStart = true; };
   apbad = { config = { ... }: throw "apbad does not evaluate"; autoStart = true; };
+  apgone = { config = ./apgone.nix; autoStart = true; };
   ap5 = { config = ./ap1.nix; autoStart = true; };`)
 	r2 := h.nixlxc("apply", file)
 	if r2.code != 1 || !strings.Contains(r2.stdout, "apply: apbad failed") || !strings.Contains(r2.stdout+r2.stderr, "apbad does not evaluate") ||
-		!strings.Contains(r2.stderr, "1 failed: apbad") || strings.Count(strings.TrimSpace(r2.stderr), "\n") != 0 {
+		!strings.Contains(r2.stdout, "apply: apgone failed: containers.apgone") || !strings.Contains(r2.stdout, "apgone.nix") ||
+		!strings.Contains(r2.stderr, "2 failed: apbad, apgone") || strings.Count(strings.TrimSpace(r2.stderr), "\n") != 0 {
 		t.Errorf("apply with a failing container: %s", r2)
 	}
 	for _, name := range []string{"ap1", "ap2", "ap4", "ap5"} {
@@ -130,8 +132,8 @@ func TestApply(t *testing.T) {
 			t.Errorf("%s is %s after a failing apply", name, got)
 		}
 	}
-	if h.nixlxc("exists", "apbad").code == 0 {
-		t.Error("the failing container was left behind")
+	if h.nixlxc("exists", "apbad").code == 0 || h.nixlxc("exists", "apgone").code == 0 {
+		t.Error("a failing container was left behind")
 	}
 	for name, pid := range map[string]int{"ap1": pids["ap1"], "ap2": pids["ap2"]} {
 		if h.initPID(name) != pid {
