@@ -7,8 +7,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/nixlxc/nixlxc/declare"
+	"github.com/nixlxc/nixlxc/lxcapi"
 )
 
 // declaration writes a fake declaration file: containers as fake config
@@ -131,5 +133,50 @@ func TestApply(t *testing.T) {
 	}
 	if names, _ := tm.Names(); len(names) != 0 {
 		t.Errorf("left %v", names)
+	}
+}
+
+// What applies only at a start restarts a running container (stop, update,
+// start), or, with restartIfChanged false, waits for its next start; a
+// network change of a running container that may not restart is held.
+// A stopped autoStart container is started.
+func TestApplyRestarts(t *testing.T) {
+	tm := newTestManager(t)
+	decl := map[string]map[string]any{
+		"r": {"system": "1", "autostart": true},
+		"n": {"system": "1", "autostart": true, "restartIfChanged": false},
+		"s": {"system": "1", "autostart": true},
+	}
+	apply := func() ApplyResult {
+		t.Helper()
+		res, err := tm.Apply(ctx, tm.declaration(decl), ApplyOptions{Parallel: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	if res := apply(); len(res.Failed) != 0 {
+		t.Fatalf("first apply: %+v", res.Failed)
+	}
+	starts := tm.lxc.starts["r"]
+	tm.must(tm.Stop(ctx, "s", time.Second))
+	decl["r"]["limits"] = map[string]any{"pids": 100}
+	decl["n"]["limits"] = map[string]any{"pids": 100}
+	res := apply()
+	if got := actions(res.Steps); got != "n:update r:restart s:start" || len(res.Failed) != 0 {
+		t.Errorf("plan %q, failures %+v", got, res.Failed)
+	}
+	if tm.lxc.starts["r"] != starts+1 {
+		t.Errorf("r was started %d times, want once more", tm.lxc.starts["r"]-starts)
+	}
+	for _, name := range []string{"r", "n", "s"} {
+		if s, _ := tm.State(ctx, name); s != lxcapi.Running {
+			t.Errorf("%s is %s", name, s)
+		}
+	}
+	decl["n"]["network"] = map[string]any{"enableNat": true}
+	res = apply()
+	if len(res.Failed) != 1 || res.Failed[0].Name != "n" || !strings.Contains(res.Failed[0].Err.Error(), "restartIfChanged is false") {
+		t.Errorf("a held network change: %+v", res.Failed)
 	}
 }
