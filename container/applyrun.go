@@ -57,7 +57,7 @@ func (a *applier) step(ctx context.Context, s declare.Step) error {
 	d := a.decls[name]
 	switch s.Action {
 	case declare.Destroy:
-		return m.destroy(ctx, name, true, true)
+		return destroy(ctx, m, name, true, true)
 	case declare.Hold:
 		return errors.New(s.Reason)
 	case declare.Keep:

@@ -29,11 +29,12 @@ import (
 // A container a declaration manages (apply made it) is refused unless
 // force: the next apply would make it again.
 func (m *Manager) Destroy(ctx context.Context, name string, force bool) error {
-	return m.destroy(ctx, name, force, false)
+	return destroy(ctx, m, name, force, false)
 }
 
 // destroy is Destroy; byApply destroys a declared container without a word.
-func (m *Manager) destroy(ctx context.Context, name string, force, byApply bool) error {
+// (A function, not a method: the Manager keeps its methods few.)
+func destroy(ctx context.Context, m *Manager, name string, force, byApply bool) error {
 	return m.recs.withLock(ctx, name, func() error {
 		rec, err := m.recs.load(name)
 		switch {
