@@ -2,7 +2,6 @@ package tests
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -103,8 +102,7 @@ func TestApply(t *testing.T) {
 
 	// Removing one destroys it and frees its addresses: the next
 	// container gets them.
-	os.Remove(file)
-	file = h.file("containers.nix", strings.Replace(readFile(t, filepath.Join(h.dir, "containers.nix")), `ap3 = { config = ./ap3.nix; autoStart = true; };`, `ap4 = { config = ./ap3.nix; autoStart = true; };`, 1))
+	file = h.file("containers.nix", strings.Replace(readFile(t, file), `ap3 = { config = ./ap3.nix; autoStart = true; };`, `ap4 = { config = ./ap3.nix; autoStart = true; };`, 1))
 	out = h.must("apply", file)
 	if !strings.Contains(out, "destroy ap3") || !strings.Contains(out, "1 destroyed") {
 		t.Errorf("apply without ap3:\n%s", out)

@@ -55,7 +55,12 @@ func TestRunRm(t *testing.T) {
 		t.Errorf("doctor after the runs: %s", left)
 	}
 	// A file that does not build leaves nothing either.
-	h.fails(7, []string{"boom"}, "run", "--rm", "--config", h.file("bad.nix", `{ ... }: throw "boom"`), "--", "true")
+	// (nixlxc's progress is on stderr too, before the error's one line.)
+	r = h.nixlxc("run", "--rm", "--config", h.file("bad.nix", `{ ... }: throw "boom"`), "--", "true")
+	lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
+	if last := lines[len(lines)-1]; r.code != 7 || !strings.HasPrefix(last, "nixlxc: ") || !strings.Contains(last, "boom") || r.stdout != "" {
+		t.Errorf("run --rm of a file that does not build: %s", r)
+	}
 	if l := h.list(); len(l) != 0 {
 		t.Errorf("a failed run --rm left %+v", l)
 	}

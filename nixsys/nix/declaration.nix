@@ -6,7 +6,9 @@
 let
   inherit (builtins) attrNames elem filter hasAttr isAttrs isPath isString listToAttrs substring;
   isJSON = builtins.match ".*\\.json" file != null;
-  raw = if isJSON then builtins.fromJSON (builtins.readFile (/. + file)) else import (/. + file);
+  # A file in the store (the NixOS module's) reads as a string that refers
+  # to the store, which fromJSON refuses: its paths are plain strings here.
+  raw = if isJSON then builtins.fromJSON (builtins.unsafeDiscardStringContext (builtins.readFile (/. + file))) else import (/. + file);
   dir = dirOf file;
 
   # The declaration's options and the settings they are in a container file.
