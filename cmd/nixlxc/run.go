@@ -53,14 +53,14 @@ func runCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			return runIn(c, m, name, argv)
+			return runIn(c.Context, m, name, argv)
 		},
 	}
 }
 
 // runIn runs argv in the container; its exit status is nixlxc's.
-func runIn(c *cli.Context, m *container.Manager, name string, argv []string) error {
-	status, err := m.Run(c.Context, name, argv, container.Stdio{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr})
+func runIn(ctx context.Context, m *container.Manager, name string, argv []string) error {
+	status, err := m.Run(ctx, name, argv, container.Stdio{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr})
 	if err != nil {
 		return err
 	}
@@ -72,8 +72,10 @@ func runIn(c *cli.Context, m *container.Manager, name string, argv []string) err
 
 // runThrowaway creates an ephemeral container from --config under a name
 // of its own, starts it, runs argv in it and destroys it, whatever the
-// command's exit status, and on ^C. nixlxc's own messages go to stderr:
-// stdout is the command's.
+// command's exit status, and on ^C, SIGTERM or SIGHUP: before the command
+// runs they stop the create or start (which undo themselves), after they
+// stop the command (SIGTERM, then SIGKILL) and the container goes. nixlxc's
+// own messages go to stderr: stdout is the command's.
 func runThrowaway(c *cli.Context, argv []string) error {
 	stdout := c.App.Writer
 	c.App.Writer = c.App.ErrWriter
@@ -86,9 +88,8 @@ func runThrowaway(c *cli.Context, argv []string) error {
 	if err != nil {
 		return err
 	}
-	// Until the command runs, ^C, SIGTERM and SIGHUP stop the create or
-	// start (which undo themselves); from then on they are the command's.
 	ctx, in := interruptible(c.Context)
+	defer in.stop()
 	interrupted := func(err error) error {
 		if sig, ok := in.received(); ok {
 			fmt.Fprintf(c.App.ErrWriter, "nixlxc: interrupted by %s: %s\n", unix.SignalName(sig), oneline.Clean(err.Error()))
@@ -97,7 +98,6 @@ func runThrowaway(c *cli.Context, argv []string) error {
 		return err
 	}
 	if err := m.Create(ctx, name, c.String("config"), container.CreateOptions{Ephemeral: true}); err != nil {
-		in.stop()
 		return interrupted(err)
 	}
 	defer func() {
@@ -105,15 +105,16 @@ func runThrowaway(c *cli.Context, argv []string) error {
 			fmt.Fprintf(c.App.ErrWriter, "nixlxc: removing the throwaway container %s: %s\n", name, oneline.Clean(err.Error()))
 		}
 	}()
-	err = m.Start(ctx, name, container.StartOptions{Timeout: c.Duration("timeout")})
-	in.stop()
-	if err != nil {
+	if err := m.Start(ctx, name, container.StartOptions{Timeout: c.Duration("timeout")}); err != nil {
 		return interrupted(err)
 	}
 	if _, ok := in.received(); ok {
 		return interrupted(fmt.Errorf("starting %s: %w", name, context.Canceled))
 	}
-	return runIn(c, m, name, argv)
+	if err := runIn(ctx, m, name, argv); err != nil {
+		return interrupted(err)
+	}
+	return nil
 }
 
 // throwawayName is a free container name: "rm-" and 8 random hex digits.
