@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	goruntime "runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -237,19 +238,41 @@ func (a *applier) evaluate(ctx context.Context, desired []declare.Desired, curre
 	}
 }
 
-// systems evaluates builds at once; when that fails (one configuration
-// does not evaluate), each alone, so the others are still compared.
+// systems evaluates builds in evaluations of a share each, as many at once
+// as there are cores (and Parallel allows): an evaluation is one process
+// on one core. Where one fails (a configuration does not evaluate), its
+// containers are evaluated alone, so the others are still compared.
 func (a *applier) systems(ctx context.Context, nix builder, builds map[string]nixsys.Build) map[string]string {
-	if paths, err := nix.Systems(ctx, builds); err == nil {
-		return paths
+	names := sortedNames(builds)
+	n := max(1, min(a.o.Parallel, goruntime.NumCPU(), len(names)))
+	shares := make([]int, n)
+	for i := range shares {
+		shares[i] = i
 	}
 	out := map[string]string{}
 	var mu sync.Mutex
-	a.each(ctx, sortedNames(builds), func(name string) {
-		if paths, err := nix.Systems(ctx, map[string]nixsys.Build{name: builds[name]}); err == nil {
-			mu.Lock()
-			out[name] = paths[name]
-			mu.Unlock()
+	evaluate := func(share map[string]nixsys.Build) bool {
+		paths, err := nix.Systems(ctx, share)
+		if err != nil {
+			return false
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		for name, p := range paths {
+			out[name] = p
+		}
+		return true
+	}
+	each(ctx, a.o.Parallel, shares, func(k int) {
+		share := map[string]nixsys.Build{}
+		for j := k; j < len(names); j += n {
+			share[names[j]] = builds[names[j]]
+		}
+		if evaluate(share) {
+			return
+		}
+		for name, b := range share {
+			evaluate(map[string]nixsys.Build{name: b})
 		}
 	})
 	return out
@@ -262,28 +285,25 @@ func (a *applier) settingsFor(rec *record, s spec.Settings) spec.Settings {
 	return s
 }
 
-// each runs fn for every name, Parallel at a time, until ctx ends.
-func (a *applier) each(ctx context.Context, names []string, fn func(name string)) {
-	n := a.o.Parallel
-	if n < 1 {
-		n = 1
-	}
-	work := make(chan string)
+// each runs fn for every item, parallel at a time, until ctx ends.
+func each[T any](ctx context.Context, parallel int, items []T, fn func(T)) {
+	n := max(1, parallel)
+	work := make(chan T)
 	var wg sync.WaitGroup
 	for i := 0; i < n; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for name := range work {
-				fn(name)
+			for item := range work {
+				fn(item)
 			}
 		}()
 	}
-	for _, name := range names {
+	for _, item := range items {
 		if ctx.Err() != nil {
 			break
 		}
-		work <- name
+		work <- item
 	}
 	close(work)
 	wg.Wait()

@@ -41,8 +41,8 @@ func (a *applier) run(ctx context.Context, steps []declare.Step) []ApplyFailure 
 			mu.Unlock()
 		}
 	}
-	a.each(ctx, destroys, do)
-	a.each(ctx, rest, do)
+	each(ctx, a.o.Parallel, destroys, do)
+	each(ctx, a.o.Parallel, rest, do)
 	sortFailures(failed)
 	return failed
 }
