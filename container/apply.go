@@ -74,9 +74,10 @@ type applier struct {
 	m *Manager
 	o ApplyOptions
 	// decls are the declared containers, by name; files their container
-	// files.
+	// files; allow the directories their builds may read (Source.Allow).
 	decls map[string]spec.Declaration
 	files map[string]string
+	allow map[string][]string
 }
 
 func (a *applier) apply(ctx context.Context, file string) (ApplyResult, error) {
@@ -85,7 +86,7 @@ func (a *applier) apply(ctx context.Context, file string) (ApplyResult, error) {
 	if err != nil {
 		return res, err
 	}
-	nix := a.m.nix(a.m.nixArgs)
+	nix := a.m.nix(Source{NixArgs: a.m.nixArgs})
 	if err := nix.CheckVersion(ctx); err != nil {
 		return res, err
 	}
@@ -102,7 +103,7 @@ func (a *applier) apply(ctx context.Context, file string) (ApplyResult, error) {
 	} else if err := os.MkdirAll(dir, 0o700); err != nil {
 		return res, err
 	}
-	a.decls, a.files = map[string]spec.Declaration{}, map[string]string{}
+	a.decls, a.files, a.allow = map[string]spec.Declaration{}, map[string]string{}, map[string][]string{}
 	var desired []declare.Desired
 	for _, name := range sortedNames(raw) {
 		d, err := spec.FromDeclared(name, raw[name])
@@ -121,6 +122,10 @@ func (a *applier) apply(ctx context.Context, file string) (ApplyResult, error) {
 			}
 		}
 		a.decls[name], a.files[name] = d, path
+		a.allow[name] = []string{filepath.Dir(file)}
+		if dir := raw[name].ConfigDir; dir != "" && dir != filepath.Dir(file) {
+			a.allow[name] = append(a.allow[name], dir)
+		}
 		desired = append(desired, declare.Desired{Name: name, Settings: d.Settings, RestartIfChanged: d.RestartIfChanged})
 	}
 	current, err := a.current()
@@ -229,7 +234,12 @@ func (a *applier) evaluate(ctx context.Context, desired []declare.Desired, curre
 	}
 	systems := map[string]string{}
 	for key, builds := range groups {
-		for name, path := range a.systems(ctx, a.m.nix(args[key]), builds) {
+		// One evaluation reads what each of its builds may read.
+		var allow []string
+		for _, name := range sortedNames(builds) {
+			allow = append(allow, a.allow[name]...)
+		}
+		for name, path := range a.systems(ctx, a.m.nix(Source{NixArgs: args[key], Allow: allow}), builds) {
 			systems[name] = path
 		}
 	}

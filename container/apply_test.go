@@ -70,6 +70,10 @@ func TestApply(t *testing.T) {
 			t.Errorf("%s is %s, want %s", name, s, want)
 		}
 	}
+	// Its builds read the declaration's directory and its config file's.
+	if rec, err := tm.recs.load("a"); err != nil || len(rec.Allow) != 2 || rec.Allow[1] != "/srv/configs/a" {
+		t.Errorf("a's builds may read %q (%v), want the declaration's directory and /srv/configs/a", rec.Allow, err)
+	}
 	// Again: nothing to do, nothing built or started.
 	builds, starts := len(tm.nix.builds), tm.lxc.starts["a"]
 	res = apply(decl, ApplyOptions{Parallel: 3})

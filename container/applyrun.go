@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -61,18 +62,18 @@ func (a *applier) step(ctx context.Context, s declare.Step) error {
 	case declare.Hold:
 		return errors.New(s.Reason)
 	case declare.Keep:
-		return m.recs.withLock(ctx, name, func() error { return m.recs.setDeclared(name) })
+		return m.recs.withLock(ctx, name, func() error { return m.recs.setDeclared(name, a.allow[name]) })
 	case declare.Start:
 		return a.start(ctx, name, d)
 	case declare.Create:
-		if err := m.Create(ctx, name, a.files[name], CreateOptions{declared: true}); err != nil {
+		if err := m.Create(ctx, name, a.files[name], CreateOptions{declared: true, allow: a.allow[name]}); err != nil {
 			return err
 		}
 	case declare.Restart:
 		if err := m.Stop(ctx, name, DefaultStopTimeout); err != nil {
 			return err
 		}
-		if err := m.Update(ctx, name, a.files[name], UpdateOptions{declared: true}); err != nil {
+		if err := m.Update(ctx, name, a.files[name], UpdateOptions{declared: true, allow: a.allow[name]}); err != nil {
 			// It was running: it runs again, with what it had.
 			if serr := a.start(ctx, name, d); serr != nil {
 				return fmt.Errorf("%w; starting it again: %v", err, serr)
@@ -81,7 +82,7 @@ func (a *applier) step(ctx context.Context, s declare.Step) error {
 		}
 		return a.start(ctx, name, d)
 	case declare.Update:
-		if err := m.Update(ctx, name, a.files[name], UpdateOptions{declared: true}); err != nil {
+		if err := m.Update(ctx, name, a.files[name], UpdateOptions{declared: true, allow: a.allow[name]}); err != nil {
 			return err
 		}
 	default:
@@ -110,11 +111,19 @@ const DefaultStopTimeout = 30 * time.Second
 
 // setDeclared marks a container as apply's: apply destroys it once its
 // declaration is gone, and destroy refuses it without --force.
-func (rs *records) setDeclared(name string) error {
+func (rs *records) setDeclared(name string, allow []string) error {
 	rec, err := rs.usable(name)
-	if err != nil || rec.Declared {
+	if err != nil || rec.Declared && slices.Equal(rec.Allow, allow) {
 		return err
 	}
-	rec.Declared = true
+	// The declaration (or its config file) may have moved without changing
+	// the system: later builds read where it is now.
+	rec.Declared, rec.Allow = true, allow
+	if system, err := rs.currentSystem(name); err == nil {
+		if s, ok := rec.Sources[system]; ok {
+			s.Allow = allow
+			rec.remember(system, s)
+		}
+	}
 	return rs.save(rec)
 }

@@ -29,8 +29,10 @@ type CreateOptions struct {
 	Flake string
 	// Ephemeral makes it ephemeral whatever its file says, for good.
 	Ephemeral bool
-	// declared: apply makes it, from a declaration.
+	// declared: apply makes it, from a declaration, whose builds may read
+	// allow (Source.Allow).
 	declared bool
+	allow    []string
 }
 
 // Create builds the container's system from file (or o.Flake), records it
@@ -46,6 +48,9 @@ func (m *Manager) Create(ctx context.Context, name, file string, o CreateOptions
 	src, err := sourceFor(name, file, o.Flake, Source{}, m.nixArgs)
 	if err != nil {
 		return err
+	}
+	if o.declared {
+		src.Allow = o.allow
 	}
 	return m.recs.withLock(ctx, name, func() error {
 		if m.recs.exists(name) {
@@ -74,7 +79,7 @@ func (m *Manager) Create(ctx context.Context, name, file string, o CreateOptions
 		if err := m.paths.checkReachable(); err != nil {
 			return err
 		}
-		settings, err := m.readSettings(ctx, m.nix(src.NixArgs), name, src)
+		settings, err := m.readSettings(ctx, m.nix(src), name, src)
 		if err != nil {
 			return err
 		}

@@ -33,6 +33,7 @@ func (f *fakeNix) Declarations(ctx context.Context, file string) (map[string]spe
 		if e.Form == "" {
 			e.Form = "attrset"
 		}
+		e.ConfigDir = "/srv/configs/" + name
 		out[name] = e
 	}
 	return out, nil

@@ -41,7 +41,7 @@ type fakeConfig struct {
 	System string `json:"system"`
 }
 
-func (f *fakeNix) builder(args []string) builder { return f }
+func (f *fakeNix) builder(src Source) builder { return f }
 
 func (f *fakeNix) CheckVersion(ctx context.Context) error { return nil }
 

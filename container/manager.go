@@ -48,8 +48,9 @@ type Manager struct {
 	recs  *records
 	net   *network
 	cfg   *configs
-	// nix is Nix with a build's arguments: see nixFor.
-	nix func(args []string) builder
+	// nix is Nix with a build's arguments and allowed directories: see
+	// nixFor.
+	nix func(src Source) builder
 	// nixArgs are the command line's Nix arguments (nil: none given).
 	nixArgs []string
 	lxc     runtime
@@ -94,7 +95,7 @@ func New(o Options) (*Manager, error) {
 	m.net = &network{paths: m.paths, recs: m.recs, host: netlinkHost{m.paths.hostNet()}, note: func(format string, args ...any) { m.emit(Note, "", format, args...) }}
 	m.cfg.net = m.net
 	exprs := m.paths.nixExprDir()
-	m.nix = func(args []string) builder { return nixsys.Nix{ExprDir: exprs, Args: args} }
+	m.nix = func(src Source) builder { return nixsys.Nix{ExprDir: exprs, Args: src.NixArgs, Allow: src.Allow} }
 	m.lxc = lxcRuntime{lxcapi.Runtime{Path: m.paths.lxcPath()}}
 	// The container's mapped root must traverse to its rootfs, to the
 	// directory bound at /run/nixlxc and to where LXC mounts the rootfs
@@ -126,7 +127,7 @@ func New(o Options) (*Manager, error) {
 }
 
 // nixFor runs Nix with the arguments a build of rec uses.
-func (m *Manager) nixFor(rec *record) builder { return m.nix(rec.NixArgs) }
+func (m *Manager) nixFor(rec *record) builder { return m.nix(rec.source()) }
 
 // notFound is the error for a name that is not a container.
 func notFound(name string) error {

@@ -20,11 +20,12 @@ import (
 type record struct {
 	Name    string    `json:"name"`
 	Created time.Time `json:"created"`
-	// ConfigFile or Flake, and NixArgs, are the current generation's
+	// ConfigFile or Flake, NixArgs and Allow, are the current generation's
 	// source (sources.go); Sources are every generation's, by system.
 	ConfigFile string            `json:"configFile"`
 	Flake      string            `json:"flake,omitempty"`
 	NixArgs    []string          `json:"nixArgs,omitempty"`
+	Allow      []string          `json:"allow,omitempty"`
 	Sources    map[string]Source `json:"sources,omitempty"`
 	// IDMapBase is the first host uid and gid of the container's 65536.
 	IDMapBase   uint32 `json:"idmapBase"`

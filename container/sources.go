@@ -27,6 +27,10 @@ type Source struct {
 	ConfigFile string   `json:"configFile,omitempty"`
 	Flake      string   `json:"flake,omitempty"`
 	NixArgs    []string `json:"nixArgs,omitempty"`
+	// Allow are the directories a declared container's builds may read
+	// besides its container file's: its declaration's and its config
+	// file's (nixsys.Nix.Allow).
+	Allow []string `json:"allow,omitempty"`
 }
 
 func (s Source) String() string {
@@ -38,12 +42,12 @@ func (s Source) String() string {
 
 // source is the current generation's source.
 func (r *record) source() Source {
-	return Source{ConfigFile: r.ConfigFile, Flake: r.Flake, NixArgs: r.NixArgs}
+	return Source{ConfigFile: r.ConfigFile, Flake: r.Flake, NixArgs: r.NixArgs, Allow: r.Allow}
 }
 
 // useSource makes s the current generation's source.
 func (r *record) useSource(s Source) {
-	r.ConfigFile, r.Flake, r.NixArgs = s.ConfigFile, s.Flake, s.NixArgs
+	r.ConfigFile, r.Flake, r.NixArgs, r.Allow = s.ConfigFile, s.Flake, s.NixArgs, s.Allow
 }
 
 // remember records that system was built from s. The map is copied: a
@@ -83,7 +87,9 @@ func (r *record) forgetSourcesBut(gens []generations.Generation) {
 
 // sourceFor is the source a build uses: the file or flake given, else
 // (neither) the current generation's; the command line's Nix arguments
-// (nixArgs, nil if none were given) replace the recorded ones.
+// (nixArgs, nil if none were given) replace the recorded ones. A file or
+// flake given reads its own directory only: the directories a declaration
+// allowed go with it (apply gives them anew).
 func sourceFor(name, file, flake string, current Source, nixArgs []string) (Source, error) {
 	var s Source
 	var err error

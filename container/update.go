@@ -26,8 +26,9 @@ type UpdateOptions struct {
 	AutoRollback  bool
 	HealthTimeout time.Duration
 	// declared: apply updates it from a declaration, which manages it
-	// from now on.
+	// from now on, and whose builds may read allow (Source.Allow).
 	declared bool
+	allow    []string
 }
 
 // Update builds file (or o.Flake; neither: the current generation's source
@@ -53,6 +54,9 @@ func (m *Manager) Update(ctx context.Context, name, file string, o UpdateOptions
 		src, err := sourceFor(name, file, o.Flake, m.recs.currentSource(rec), m.nixArgs)
 		if err != nil {
 			return err
+		}
+		if o.declared {
+			src.Allow = o.allow
 		}
 		next := *rec
 		next.useSource(src)

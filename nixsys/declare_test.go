@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/nixlxc/nixlxc/internal/standin"
 	"github.com/nixlxc/nixlxc/internal/testenv"
 	"github.com/nixlxc/nixlxc/spec"
 )
@@ -65,16 +66,41 @@ func TestDeclarationsWithNix(t *testing.T) {
 		t.Errorf("none %+v, bad %+v", get("none"), get("bad"))
 	}
 
-	// The file apply writes for web is web, for Settings and the build.
+	if d := get("web").ConfigDir; d != dir || get("inline").ConfigDir != "" {
+		t.Errorf("web's config directory %q, inline's %q", d, get("inline").ConfigDir)
+	}
+
+	// The file apply writes for web (in a directory of its own) is web,
+	// for Settings and the build, which read the declaration's directory
+	// when allowed to, and nothing else.
 	text, err := n.DeclaredFile(decl, "web")
 	if err != nil {
 		t.Fatal(err)
 	}
-	file := filepath.Join(dir, "web-declared.nix")
+	file := filepath.Join(t.TempDir(), "web.nix")
 	os.WriteFile(file, text, 0o644)
-	e, err := n.Settings(ctx, file)
+	if _, err := n.Settings(ctx, file); err == nil || !strings.Contains(err.Error(), "restricted mode") {
+		t.Errorf("the declared file read its declaration without being allowed to: %v", err)
+	}
+	allowed := n
+	allowed.Allow = []string{dir}
+	e, err := allowed.Settings(ctx, file)
 	if err != nil || e.Form != "attrset" || string(e.Autostart) != "true" {
 		t.Errorf("the declared file reads as %+v, %v", e, err)
+	}
+
+	// A config file elsewhere is read (its directory is opened); a host
+	// file the declaration reads is not.
+	other := t.TempDir()
+	os.WriteFile(filepath.Join(other, "o.nix"), []byte(`{ autostart = true; configuration = import ./module.nix; }`), 0o644)
+	os.WriteFile(filepath.Join(other, "module.nix"), []byte(`{ ... }: { }`), 0o644)
+	os.WriteFile(decl, []byte(`{ o = { config = `+other+`/o.nix; }; }`), 0o644)
+	if all, err := n.Declarations(ctx, decl); err != nil || string(all["o"].Autostart) != "true" || all["o"].ConfigDir != other {
+		t.Errorf("a config file in another directory: %+v, %v", all["o"], err)
+	}
+	os.WriteFile(decl, []byte(`{ o = { config = ./web.nix; extraConfig = builtins.readFile /etc/passwd; }; }`), 0o644)
+	if all, err := n.Declarations(ctx, decl); err == nil && !strings.Contains(all["o"].EvalErr, "restricted mode") {
+		t.Errorf("a declaration read /etc/passwd: %+v", all["o"])
 	}
 
 	// JSON: config paths relative to the declaration's directory.
@@ -108,8 +134,8 @@ func TestDeclarationsWithNix(t *testing.T) {
 func TestSystemsWithNix(t *testing.T) {
 	testenv.RequireTools(t, "nix-instantiate", "nix-build")
 	root, _ := filepath.Abs("..")
-	n := Nix{ExprDir: t.TempDir(), Args: []string{"-I", "nixpkgs=" + filepath.Join(root, "standin-nixpkgs")},
-		Env: append(os.Environ(), "NIXLXC_STANDIN_INIT=busybox")}
+	n := Nix{ExprDir: t.TempDir(),
+		Env: append(os.Environ(), "NIX_PATH="+standin.NixPath(root), "NIXLXC_STANDIN_INIT=busybox")}
 	ctx := context.Background()
 	file := filepath.Join(t.TempDir(), "c.nix")
 	os.WriteFile(file, []byte(`{ ... }: { environment.etc.systems-test.text = "`+file+`"; }`), 0o644)

@@ -87,5 +87,5 @@ func (n Nix) FlakeSettings(ctx context.Context, flake string) (spec.Evaluated, e
 // own sources (and its inputs'), what the search path holds, and nixlxc's
 // expressions.
 func restrictedFlake(exprDir string) []string {
-	return append([]string{"--option", "restrict-eval", "true", "-I", exprDir}, standinInit(exprDir)...)
+	return append([]string{"--option", "restrict-eval", "true", "-I", "nixlxc-exprs=" + exprDir}, standinInit(exprDir)...)
 }

@@ -46,6 +46,10 @@ type Nix struct {
 	ExprDir string
 	// Env, if set, replaces the environment of the Nix commands.
 	Env []string
+	// Allow are directories a restricted evaluation of a container's file
+	// may read besides the file's own: a declared container's declaration
+	// and its config file's directory (see restricted).
+	Allow []string
 }
 
 // Error is a failed Nix command: a one-line summary and Nix's full output.
@@ -262,17 +266,38 @@ func (n Nix) ensureExprs() (string, error) {
 
 // restricted evaluates a container's file in Nix's restricted mode: it
 // reads only what is on the search path (nixpkgs and what NIX_PATH and -n
-// add), nixlxc's own expressions and the file's own directory. A config
-// file must not read the host's files (builtins.readFile /etc/shadow) into
-// the world-readable store, or into its container, as the root that runs
-// the evaluation. (A flake is evaluated in Nix's pure mode already.)
-func restricted(exprDir, configFile string) []string {
-	dir := configFile
-	if st, err := os.Stat(configFile); err != nil || !st.IsDir() {
-		dir = filepath.Dir(configFile)
+// add), nixlxc's own expressions, the store (world-readable already), the
+// file's own directory and the directories n.Allow adds. A config file must
+// not read the host's files (builtins.readFile /etc/shadow) into the
+// world-readable store, or into its container, as the root that runs the
+// evaluation. (A flake is evaluated in Nix's pure mode already.)
+//
+// Each directory is a named search path entry (nixlxc-...=DIR): it opens
+// the directory to the evaluation without changing what <nixpkgs> or any
+// other <NAME> finds, as a bare DIR, searched first, would.
+func (n Nix) restricted(exprDir string, configFiles ...string) []string {
+	args := []string{"--option", "restrict-eval", "true",
+		"-I", "nixlxc-exprs=" + exprDir,
+		"-I", "nixlxc-store=" + storeDir}
+	seen := map[string]bool{}
+	for _, f := range configFiles {
+		dir := f
+		if st, err := os.Stat(f); err != nil || !st.IsDir() {
+			dir = filepath.Dir(f)
+		}
+		if !seen[dir] {
+			seen[dir] = true
+			args = append(args, "-I", fmt.Sprintf("nixlxc-config-%d=%s", len(seen)-1, dir))
+		}
 	}
-	return append([]string{"--option", "restrict-eval", "true", "-I", exprDir, "-I", dir}, standinInit(exprDir)...)
+	for i, d := range n.Allow {
+		args = append(args, "-I", fmt.Sprintf("nixlxc-allow-%d=%s", i, d))
+	}
+	return append(args, standinInit(exprDir)...)
 }
+
+// storeDir is the Nix store.
+const storeDir = "/nix/store"
 
 // standinInit hands the stand-in nixpkgs its NIXLXC_STANDIN_INIT, which
 // restricted mode hides from builtins.getEnv, as a search path entry
@@ -295,7 +320,7 @@ func (n Nix) Settings(ctx context.Context, configFile string) (spec.Evaluated, e
 	}
 	args := append([]string{"--eval", "--strict", "--json",
 		filepath.Join(dir, "settings.nix"),
-		"--argstr", "configFile", configFile}, restricted(dir, configFile)...)
+		"--argstr", "configFile", configFile}, n.restricted(dir, configFile)...)
 	out, err := n.run(ctx, "reading "+configFile, "nix-instantiate", args...)
 	if err != nil {
 		return e, err
@@ -333,7 +358,7 @@ func (n Nix) BuildSystem(ctx context.Context, b Build) (string, error) {
 		return "", err
 	}
 	ns, _ := json.Marshal(append([]string{}, b.Nameservers...))
-	source := append([]string{filepath.Join(dir, "system.nix"), "--argstr", "configFile", b.ConfigFile}, restricted(dir, b.ConfigFile)...)
+	source := append([]string{filepath.Join(dir, "system.nix"), "--argstr", "configFile", b.ConfigFile}, n.restricted(dir, b.ConfigFile)...)
 	if b.Flake != "" {
 		ref, attr, err := splitFlake(b.Flake)
 		if err != nil {

@@ -41,6 +41,9 @@ type DeclEvaluated struct {
 	TimeoutStartSec  json.RawMessage `json:"timeoutStartSec"`
 	// EvalErr is why its declaration did not evaluate (Nix's error).
 	EvalErr string `json:"-"`
+	// ConfigDir is the directory of its config file ("" for a module
+	// written in place): what its builds may read besides the declaration.
+	ConfigDir string `json:"-"`
 }
 
 // Declaration is one declared container, checked.

@@ -78,6 +78,11 @@ func TestApply(t *testing.T) {
 			t.Errorf("a second apply touched %s", name)
 		}
 	}
+	// Rebuilding a declared container by hand reads its declaration and
+	// config file as apply did (their directories, and no more).
+	if r := h.nixlxc("update", "ap3"); r.code != 0 {
+		t.Errorf("update ap3 from its recorded source: %s", r.stderr)
+	}
 
 	// Declared containers are apply's.
 	h.fails(1, []string{"ap1", "managed by nixlxc apply"}, "destroy", "ap1")
@@ -156,5 +161,13 @@ func TestApply(t *testing.T) {
 	h.must("apply", h.file("none.nix", "{ }"))
 	if l := h.list(); len(l) != 0 {
 		t.Errorf("an empty declaration left %+v", l)
+	}
+
+	// A declared config file reads no host file (it is evaluated as
+	// create's is, restricted to its own directory and the declaration's).
+	h.file("sneaky.nix", `{ ... }: { environment.etc."stolen".text = builtins.readFile /etc/shadow; }`)
+	if r := h.nixlxc("apply", h.file("sneaky-decl.nix", `{ ap6 = { config = ./sneaky.nix; }; }`)); r.code == 0 ||
+		!strings.Contains(r.stdout+r.stderr, "forbidden in restricted mode") || h.nixlxc("exists", "ap6").code == 0 {
+		t.Errorf("a declared config file read /etc/shadow: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }

@@ -35,6 +35,14 @@ let
     in
     if isPath path then import path else path;
 
+  # The directory of a config file (null for a module written in place),
+  # read without reading the file: the directory its build may read.
+  configDirOf = c:
+    if isString c && substring 0 1 c == "/" then dirOf c
+    else if isString c then dirOf (dir + "/" + c)
+    else if isPath c then dirOf (toString c)
+    else null;
+
   declare = d:
     let
       cfg = configOf (d.config or { });
@@ -48,6 +56,7 @@ let
       both = filter (n: fileForm && hasAttr settingOf.${n} cfg) given;
       noConfig = !(d ? config);
       notASet = false;
+      configDir = configDirOf (d.config or null);
       restartIfChanged = d.restartIfChanged or null;
       timeoutStartSec = d.timeoutStartSec or null;
     };
@@ -58,6 +67,7 @@ let
     both = [ ];
     noConfig = false;
     notASet = true;
+    configDir = null;
     restartIfChanged = null;
     timeoutStartSec = null;
   };

@@ -1,3 +1,0 @@
-# The names of a declaration file's containers, and nothing else of them.
-{ file }:
-builtins.attrNames (import ./declaration.nix { inherit file; })
