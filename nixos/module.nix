@@ -6,7 +6,7 @@
 # It installs nixlxc and LXC, gives root the subordinate ids containers map
 # to (above every range NixOS gives users), writes /etc/nixlxc/config.json
 # (where the installation lives, for every nixlxc run on the host) and
-# /etc/nixlxc/host.json (the network), trusts brNC-hostonly in the firewall,
+# /etc/nixlxc/host.json (the network), trusts brNC-hostonly in the firewall if asked,
 # sets the host's network up again after NixOS reloads nftables, starts the
 # autostart containers at boot and stops them when the host shuts down, and
 # only then. services.nixlxc.containers declares containers (with
@@ -232,6 +232,18 @@ in
       description = "Where NATed IPv4 traffic of containers with `network.enableNat` leaves the host. `null`: the interface of the default IPv4 route.";
     };
 
+    trustHostonly = mkOption {
+      type = types.bool;
+      default = false;
+      description = ''
+        Whether the host's firewall trusts ${hostonlyBridge}: containers then reach every
+        service the host listens on (an sshd, a database on 0.0.0.0), as nixcloud-container's
+        hosts did. Off, containers reach what the firewall opens to them:
+        `networking.firewall.interfaces."${hostonlyBridge}".allowedTCPPorts` and the like.
+        The host reaches its containers either way.
+      '';
+    };
+
     hostonlyIsolated = mkOption {
       type = types.bool;
       default = false;
@@ -340,9 +352,11 @@ in
     users.users.root.subUidRanges = [ { startUid = cfg.subIdStart; count = cfg.subIdCount; } ];
     users.users.root.subGidRanges = [ { startGid = cfg.subIdStart; count = cfg.subIdCount; } ];
 
-    # Containers reach the host on brNC-hostonly (README, "Networking");
-    # brNC-internet only routes through it, which the firewall does not filter.
-    networking.firewall.trustedInterfaces = [ hostonlyBridge ];
+    # Containers are hostile input: they reach the host's services on
+    # brNC-hostonly only as the firewall allows, unless trusted by choice.
+    # brNC-internet only routes through the host, which the firewall does
+    # not filter.
+    networking.firewall.trustedInterfaces = mkIf cfg.trustHostonly [ hostonlyBridge ];
     # nixlxc addresses its bridges and veths itself.
     networking.dhcpcd.denyInterfaces = hostInterfaces;
     networking.networkmanager.unmanaged = map (i: "interface-name:${i}") hostInterfaces;
