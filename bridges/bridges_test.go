@@ -29,6 +29,9 @@ func TestParseHostConfig(t *testing.T) {
 	if _, err := ParseHostConfig([]byte(`{"ipv6":{"enable":true,"ipv6InternetInterfaceAddress":"2a01:4f8:221:3744:4000::1","ipv6Prefix":"2a01:4f8:221:3744:4000::","ipv6PrefixLength":66}}`)); err != nil {
 		t.Errorf("nixcloud's example: %v", err)
 	}
+	if c, err := ParseHostConfig([]byte(`{"trustedOwners":["alice","1000","svc$"]}`)); err != nil || len(c.TrustedOwners) != 3 {
+		t.Errorf("trustedOwners: %+v, %v", c, err)
+	}
 	if c, err := ParseHostConfig([]byte(`{}`)); err != nil || c.IPv6.Enable || c.InternetInterface != "" {
 		t.Errorf("defaults: %+v, %v", c, err)
 	}
@@ -44,7 +47,9 @@ func TestParseHostConfig(t *testing.T) {
 		`{"ipv6":{"enable":true,"ipv6Prefix":"10.0.0.0","ipv6PrefixLength":64,"ipv6InternetInterfaceAddress":"2001:db8::2"}}`:    "not an IPv6 prefix",
 		`{"ipv6":{"enable":true,"ipv6Prefix":"2001:db8::","ipv6PrefixLength":64,"ipv6InternetInterfaceAddress":"2001:db8::"}}`:   "subnet-router",
 		`{"ipv6":{"ipv6NameServers":["dns.example"]}}`: "not an IP address",
-		`{} {}`: "trailing",
+		`{} {}`:                             "trailing",
+		`{"trustedOwners":["alice","a b"]}`: "trustedOwners",
+		`{"trustedOwners":"alice"}`:         "trustedOwners",
 	} {
 		_, err := ParseHostConfig([]byte(js))
 		if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), want) {

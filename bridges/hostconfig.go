@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"regexp"
 	"strings"
 
 	"github.com/nixlxc/nixlxc/internal/inputfile"
@@ -47,6 +48,11 @@ type HostConfig struct {
 	// other; they still reach the host.
 	HostonlyIsolated bool       `json:"hostonlyIsolated"`
 	IPv6             IPv6Config `json:"ipv6"`
+	// TrustedOwners are host users (names or uids) trusted as root is
+	// with the host paths containers mount: a directory on the way to a
+	// bind mount's source may be theirs. Not the network's: it lives here
+	// because host.json is read here (package container uses it).
+	TrustedOwners []string `json:"trustedOwners"`
 }
 
 // IPv6Config is the routed prefix containers with enableNat get addresses
@@ -103,6 +109,11 @@ func (c HostConfig) Check() error {
 			return fmt.Errorf("%w: internetInterface %s is one of nixlxc's own bridges", ErrInvalid, c.InternetInterface)
 		}
 	}
+	for _, u := range c.TrustedOwners {
+		if !userPattern.MatchString(u) {
+			return fmt.Errorf("%w: trustedOwners: %q is not a user name or uid", ErrInvalid, u)
+		}
+	}
 	v6 := c.IPv6
 	for _, ns := range v6.NameServers {
 		if _, err := netip.ParseAddr(ns); err != nil {
@@ -128,6 +139,9 @@ func (c HostConfig) Check() error {
 	}
 	return nil
 }
+
+// userPattern is a user name as shadow's useradd takes it, or a uid.
+var userPattern = regexp.MustCompile(`^([A-Za-z_][A-Za-z0-9_.-]{0,31}\$?|[0-9]{1,10})$`)
 
 // PrefixValue is the configured IPv6 prefix.
 func (v IPv6Config) PrefixValue() (netip.Prefix, error) {
