@@ -1,12 +1,15 @@
 package container
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 
+	"github.com/nixlxc/nixlxc/internal/hostpath"
 	"github.com/nixlxc/nixlxc/internal/inputfile"
 	"github.com/nixlxc/nixlxc/ipam"
 	"github.com/nixlxc/nixlxc/lxcapi"
@@ -20,7 +23,10 @@ import (
 // installation's directories and the host are known, every host path a
 // mount takes is checked, on the path as written and as it resolves now:
 // at create and update (before anything is written), and again at every
-// start and switch (a symlink on the way may have changed since).
+// start and switch (a symlink on the way may have changed since). It is
+// resolved as liblxc will, and only if no one but root (and the users
+// host.json trusts like root) could change what it resolves to before
+// liblxc mounts it (hostpaths.go).
 
 // guard keeps a container inside its boundary: the host paths its
 // settings mount (bindMounts, extra LXC config) and the mount targets in
@@ -119,12 +125,9 @@ func (g *guard) checkSettings(name string, s spec.Settings) error {
 			}
 		}
 	}
-	uids, _, err := readSubIDs()
-	if err != nil {
-		return err
-	}
+	trust := g.m.hostTrust()
 	for _, hm := range mounts {
-		if err := checkHostMount(b, hm, writable, uids); err != nil {
+		if err := checkHostMount(b, hm, writable, trust.resolve); err != nil {
 			return fmt.Errorf("%w %s: %v", ErrInvalid, hm.what, err)
 		}
 	}
@@ -176,19 +179,21 @@ func rwWord(readOnly bool) string {
 	return "read-write"
 }
 
-func checkHostMount(b lxcconf.Boundary, hm hostMount, writable map[string]string, uids []ipam.SubIDRange) error {
+// checkHostMount checks a mount's target and its host path, which resolve
+// resolves (hostTrust's, refusing a path another user could redirect).
+func checkHostMount(b lxcconf.Boundary, hm hostMount, writable map[string]string, resolve func(string, hostpath.Check) (string, error)) error {
 	if err := b.CheckTarget(hm.target); err != nil {
 		return err
 	}
 	if err := b.CheckSource(hm.source, hm.readOnly); err != nil {
 		return err
 	}
-	resolved, err := filepath.EvalSymlinks(hm.source)
-	if os.IsNotExist(err) {
+	resolved, err := resolve(hm.source, hostpath.Target)
+	if errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("the host path %s does not exist", hm.source)
 	}
 	if err != nil {
-		return fmt.Errorf("the host path %s: %v", hm.source, err)
+		return err
 	}
 	if resolved != hm.source {
 		if err := b.CheckSource(resolved, hm.readOnly); err != nil {
@@ -202,23 +207,14 @@ func checkHostMount(b lxcconf.Boundary, hm hostMount, writable map[string]string
 	if !st.IsDir() && !st.Mode().IsRegular() {
 		return fmt.Errorf("the host path %s is a %s: only directories and regular files can be bound", hm.source, inputfile.Kind(st.Mode()))
 	}
-	// A container that can write a directory on the way to the source
-	// could swap what is below it for a symlink before the next start:
-	// the directories another (or this) container writes through a
-	// read-write mount, or that one of the containers' ids owns.
+	// A container that writes a directory on the way to the source could
+	// swap what is below it for a symlink before the next start, as host
+	// root through an idmapped mount: no owner would tell. (A directory one
+	// of the containers' ids owns, resolve refuses.)
 	for _, p := range []string{hm.source, resolved} {
 		for dir, holder := range writable {
 			if p != dir && strings.HasPrefix(p, dir+"/") {
 				return fmt.Errorf("the host path %s is inside %s, which %s writes", p, dir, holder)
-			}
-		}
-		for dir := filepath.Dir(p); ; dir = filepath.Dir(dir) {
-			var ds unix.Stat_t
-			if err := unix.Stat(dir, &ds); err == nil && inRanges(int64(ds.Uid), uids) {
-				return fmt.Errorf("the host path %s is below %s, which a container's root owns (uid %d)", p, dir, ds.Uid)
-			}
-			if dir == "/" {
-				break
 			}
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/nixlxc/nixlxc/internal/hostpath"
 	"github.com/nixlxc/nixlxc/lxcconf"
 )
 
@@ -27,7 +28,8 @@ func TestCheckHostMount(t *testing.T) {
 	}
 	writable := map[string]string{filepath.Join(dir, "srv", "shared"): "container other"}
 	mount := func(src string) hostMount { return hostMount{source: src, target: "mnt", readOnly: true} }
-	if err := checkHostMount(b, mount(filepath.Join(dir, "srv", "shared")), writable, nil); err != nil {
+	resolve := testTrust(&hostpath.Host{}).resolve
+	if err := checkHostMount(b, mount(filepath.Join(dir, "srv", "shared")), writable, resolve); err != nil {
 		t.Errorf("a shared directory itself: %v", err)
 	}
 	for src, mention := range map[string]string{
@@ -37,7 +39,7 @@ func TestCheckHostMount(t *testing.T) {
 		filepath.Join(dir, "srv", "shared", "sub"): "container other writes",
 		filepath.Join(dir, "srv", "missing"):       "does not exist",
 	} {
-		err := checkHostMount(b, mount(src), writable, nil)
+		err := checkHostMount(b, mount(src), writable, resolve)
 		if err == nil || !strings.Contains(err.Error(), mention) {
 			t.Errorf("checkHostMount(%s) = %v, want it to mention %q", src, err, mention)
 		}

@@ -97,6 +97,11 @@ func New(o Options) (*Manager, error) {
 	exprs := m.paths.nixExprDir()
 	m.nix = func(src Source) builder { return nixsys.Nix{ExprDir: exprs, Args: src.NixArgs, Allow: src.Allow} }
 	m.lxc = lxcRuntime{lxcapi.Runtime{Path: m.paths.lxcPath()}}
+	// Before anything is made in them: root writes there, liblxc mounts
+	// from there.
+	if err := m.hostTrust().checkInstallation(m.paths); err != nil {
+		return nil, err
+	}
 	// The container's mapped root must traverse to its rootfs, to the
 	// directory bound at /run/nixlxc and to where LXC mounts the rootfs
 	// (lxc.rootfs.mount): 0711 lets it pass without listing.

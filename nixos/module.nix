@@ -6,7 +6,8 @@
 # It installs nixlxc and LXC, gives root the subordinate ids containers map
 # to (above every range NixOS gives users), writes /etc/nixlxc/config.json
 # (where the installation lives, for every nixlxc run on the host) and
-# /etc/nixlxc/host.json (the network), trusts brNC-hostonly in the firewall if asked,
+# /etc/nixlxc/host.json (the network, and whom to trust with host paths),
+# trusts brNC-hostonly in the firewall if asked,
 # sets the host's network up again after NixOS reloads nftables, starts the
 # autostart containers at boot and stops them when the host shuts down, and
 # only then. services.nixlxc.containers declares containers (with
@@ -27,7 +28,7 @@ let
   hostInterfaces = [ "brNC-*" "nh-*" "nb-*" "ni-*" ];
 
   hostJSON = builtins.toJSON ({
-    inherit (cfg) hostonlyIsolated;
+    inherit (cfg) hostonlyIsolated trustedOwners;
     ipv6 = {
       inherit (cfg.ipv6) enable ipv6PrefixLength ipv6NameServers;
     } // lib.optionalAttrs (cfg.ipv6.ipv6Prefix != null) {
@@ -242,6 +243,13 @@ in
         `networking.firewall.interfaces."${hostonlyBridge}".allowedTCPPorts` and the like.
         The host reaches its containers either way.
       '';
+    };
+
+    trustedOwners = mkOption {
+      type = types.listOf types.str;
+      default = [ ];
+      example = [ "alice" ];
+      description = "Users (names or uids) trusted as root is with host paths: the directories and symlinks on the way to a container's `bindMounts` host path, and the state and profile directories, may be theirs. Each of them could point such a path at any host file: list only users who could become root anyway.";
     };
 
     hostonlyIsolated = mkOption {
