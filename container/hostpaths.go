@@ -17,9 +17,10 @@ import (
 // process, following every symlink on the way (open_tree for an idmapped
 // mount, mount(2) otherwise), long after nixlxc checked it and with nothing
 // of nixlxc's to hold it by: the process is in the container's user
-// namespace, has closed every descriptor it inherited, and may not open
-// /proc/PID/fd/N of nixlxc's, so no descriptor of the checked directory
-// can stand in for the path. What makes the check hold until the mount is
+// namespace, has closed every descriptor it inherited (its /proc/self/fd/N
+// is one of liblxc's), and may not open /proc/PID/fd/N of nixlxc's (tried
+// with liblxc 5.0.2: "Permission denied", idmapped or not), so no
+// descriptor of the checked directory can stand in for the path. What makes the check hold until the mount is
 // who can change the path: only root and the users host.json trusts like
 // root, whose directories are the only ones on the way (see
 // internal/hostpath). The same holds for nixlxc's own directories, which
