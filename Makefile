@@ -14,14 +14,27 @@ FISHCOMPDIR ?= /etc/fish/completions
 else
 FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
 endif
+# nixlxc-helper (helper/README.md), a small C program linked against
+# liblxc that nixlxc finds next to itself or in ../libexec/nixlxc/.
+HELPER ?= bin/nixlxc-helper
+CFLAGS ?= -O2
+PKG_CONFIG ?= pkg-config
+LXC_CFLAGS = $(shell $(PKG_CONFIG) --cflags lxc 2>/dev/null)
+LXC_LIBS = $(shell $(PKG_CONFIG) --libs lxc 2>/dev/null || echo -llxc)
 
-.PHONY: build docs install install-service setup test demo bench fuzz clean
+.PHONY: build helper docs install install-service setup test demo bench fuzz clean
 
 # urfave_cli_no_docs drops urfave/cli's own doc generator: the man page
 # comes from nixlxc's (`nixlxc help --man`, the definitions help shows);
 # with -s -w the binary starts faster (BENCHMARKS.md, figure 1).
-build:
+build: helper
 	$(GO) build -tags urfave_cli_no_docs -trimpath -ldflags "-s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)" -o bin/nixlxc ./cmd/nixlxc
+
+helper: $(HELPER)
+
+$(HELPER): helper/nixlxc-helper.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Wall -Wextra -Werror $(LXC_CFLAGS) -o $@ $< $(LDFLAGS) $(LXC_LIBS)
 
 # The man page and the completion scripts, written by the binary just built
 # from its own command definitions, so they never disagree with its help.
@@ -34,6 +47,7 @@ docs: build
 
 install: build docs
 	install -D -m 0755 bin/nixlxc $(DESTDIR)$(PREFIX)/bin/nixlxc
+	install -D -m 0755 $(HELPER) $(DESTDIR)$(PREFIX)/libexec/nixlxc/nixlxc-helper
 	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/nixlxc/README.md
 	install -D -m 0644 bin/nixlxc.1 $(DESTDIR)$(PREFIX)/share/man/man1/nixlxc.1
 	install -D -m 0644 bin/completions/nixlxc.bash $(DESTDIR)$(BASHCOMPDIR)/nixlxc

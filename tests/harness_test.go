@@ -60,6 +60,14 @@ func TestMain(m *testing.M) {
 			fmt.Fprintln(os.Stderr, "building nixlxc:", err)
 			os.Exit(1)
 		}
+		// nixlxc finds its helper next to itself.
+		helper := exec.Command("make", "-s", "helper", "HELPER="+filepath.Join(dir, "nixlxc-helper"))
+		helper.Dir = repoRoot
+		helper.Stdout, helper.Stderr = os.Stderr, os.Stderr
+		if err := helper.Run(); err != nil {
+			fmt.Fprintln(os.Stderr, "building nixlxc-helper:", err)
+			os.Exit(1)
+		}
 		os.Setenv(envBinary, binary)
 		code := m.Run()
 		os.RemoveAll(dir)
