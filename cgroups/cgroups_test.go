@@ -93,15 +93,3 @@ func TestEmptyMonitorsOnTheHost(t *testing.T) {
 		t.Error("removed a directory outside the cgroup file systems")
 	}
 }
-
-func TestOwnMembership(t *testing.T) {
-	testenv.RequireRoot(t)
-	own, err := Own()
-	if err != nil || len(own) == 0 {
-		t.Fatalf("Own = %v, %v", own, err)
-	}
-	// Entering where it already is changes nothing, and works.
-	if err := own.Enter(os.Getpid()); err != nil {
-		t.Errorf("Enter: %v", err)
-	}
-}

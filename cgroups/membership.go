@@ -2,12 +2,9 @@ package cgroups
 
 import (
 	"bufio"
-	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/nixlxc/nixlxc/internal/mountinfo"
@@ -16,26 +13,6 @@ import (
 // Membership is the cgroups a process is in: one directory per mounted
 // hierarchy.
 type Membership []string
-
-// Own is the calling process's membership.
-//
-// liblxc 5 moves the process that starts a container into the container's
-// monitor cgroup (its "transient" process); a caller that goes on living
-// (a failed start, several starts in one process) keeps that cgroup busy.
-// Entering the membership taken before the start undoes that.
-func Own() (Membership, error) {
-	cg, err := os.Open("/proc/self/cgroup")
-	if err != nil {
-		return nil, err
-	}
-	defer cg.Close()
-	mi, err := os.Open("/proc/self/mountinfo")
-	if err != nil {
-		return nil, err
-	}
-	defer mi.Close()
-	return membership(cg, mi)
-}
 
 func membership(cgroupFile, mountinfoFile io.Reader) (Membership, error) {
 	mounts, err := mountinfo.Parse(mountinfoFile)
@@ -78,14 +55,4 @@ func matches(m mountinfo.Mount, controllers string) bool {
 		}
 	}
 	return true
-}
-
-// Enter moves process pid (all its threads) into every cgroup of m.
-func (m Membership) Enter(pid int) error {
-	for _, dir := range m {
-		if err := os.WriteFile(filepath.Join(dir, "cgroup.procs"), []byte(strconv.Itoa(pid)), 0); err != nil {
-			return fmt.Errorf("entering cgroup %s: %w", dir, err)
-		}
-	}
-	return nil
 }

@@ -2,17 +2,15 @@ package lxcapi
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"os/signal"
+	"strconv"
 	"sync"
 	"time"
-
-	"github.com/nixlxc/nixlxc/internal/oneline"
 
 	lxc "github.com/lxc/go-lxc"
 	"golang.org/x/sys/unix"
@@ -20,44 +18,37 @@ import (
 
 // A command run inside a container is untrusted: it must not get hold of the
 // user's terminal, where TIOCSTI would let it type commands into the host
-// shell. So nixlxc never attaches from its own process. It re-executes
-// itself (AttachEnv names what to run) in a session of its own, without a
-// controlling terminal; when the user is at a terminal, the command gets a
-// pty from the container's own devpts instead, which nixlxc relays, as
+// shell. So nixlxc never attaches from its own process: nixlxc-helper
+// attaches (see helper.go), from a session of its own, and the command
+// leads a session of its own too, without a controlling terminal. When the
+// user is at a terminal, the command gets a pty from the container's own
+// devpts instead, as its controlling terminal, which nixlxc relays, as
 // lxc-attach does.
-
-// AttachEnv carries the attach request to the re-executed nixlxc.
-const AttachEnv = "NIXLXC_ATTACH_REQUEST"
-
-type attachRequest struct {
-	Path string   `json:"path"`
-	Name string   `json:"name"`
-	Argv []string `json:"argv"`
-	Env  []string `json:"env"`
-	Cwd  string   `json:"cwd"`
-}
 
 // Run runs argv inside the running container with a clean environment and
 // returns its exit status (127: no such command; 128+N: killed by signal N).
 // When ctx ends first, the command gets SIGTERM, then SIGKILL.
 func (r Runtime) Run(ctx context.Context, name string, argv, env []string, cwd string, io Stdio) (int, error) {
+	if len(argv) == 0 {
+		return -1, errors.New("no command to run")
+	}
 	terminal := isTerminal(io.Stdin) && isTerminal(io.Stdout)
+	mode := "0"
 	if terminal {
-		// The command leads a session of its own with the container's pty
-		// as its terminal, so ^C and job control work inside.
-		argv = append([]string{"setsid", "-c"}, argv...)
+		mode = "1"
 	}
-	req, err := json.Marshal(attachRequest{Path: r.Path, Name: name, Argv: argv, Env: env, Cwd: cwd})
+	args := append([]string{r.Path, name, r.configPath(name), cwd, mode, strconv.Itoa(len(env))}, env...)
+	cmd, err := helperCommand("attach", append(args, argv...)...)
 	if err != nil {
 		return -1, err
 	}
-	self, err := os.Executable()
-	if err != nil {
-		return -1, err
+	if io.Replace && !terminal && ownStdio(io) {
+		// The helper keeps this process's session and process group, so
+		// the terminal's ^C reaches it, and it passes the signals on; the
+		// command still leads a session of its own.
+		err := unix.Exec(cmd.Path, cmd.Args, os.Environ())
+		return -1, fmt.Errorf("running %s: %w", cmd.Path, err)
 	}
-	ShedInherited()
-	cmd := exec.Command(self)
-	cmd.Env = append(os.Environ(), AttachEnv+"="+string(req))
 	cmd.SysProcAttr = &unix.SysProcAttr{Setsid: true}
 
 	if terminal {
@@ -70,10 +61,16 @@ func (r Runtime) Run(ctx context.Context, name string, argv, env []string, cwd s
 	return waitChild(ctx, cmd)
 }
 
-// waitChild waits for the started, re-executed nixlxc, passing the signals
-// this one gets (a ^C at the terminal, a TERM) on to it, and so to the
-// command: in its own session, the command is out of reach of the
-// terminal's signals. When ctx ends it is stopped: TERM, then KILL.
+// ownStdio reports whether io is this process's stdin, stdout and stderr.
+func ownStdio(io Stdio) bool {
+	return io.Stdin != nil && io.Stdout != nil && io.Stderr != nil &&
+		io.Stdin.Fd() == 0 && io.Stdout.Fd() == 1 && io.Stderr.Fd() == 2
+}
+
+// waitChild waits for the started helper, passing the signals nixlxc gets
+// (a ^C at the terminal, a TERM) on to it, and so to the command: in their
+// own sessions, both are out of reach of the terminal's signals. When ctx
+// ends the command is stopped: TERM, then KILL.
 func waitChild(ctx context.Context, cmd *exec.Cmd) (int, error) {
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, unix.SIGINT, unix.SIGQUIT, unix.SIGTERM, unix.SIGHUP)
@@ -228,52 +225,4 @@ func makeRaw(f *os.File) (restore func(), err error) {
 		return nil, err
 	}
 	return func() { unix.IoctlSetTermios(fd, unix.TCSETS, old) }, nil
-}
-
-// AttachChild is the re-executed nixlxc: it attaches, waits and exits with
-// the command's status. It runs in its own session, so the command never
-// has the user's terminal as its controlling terminal.
-func AttachChild(request string) int {
-	ShedInherited()
-	var req attachRequest
-	if err := json.Unmarshal([]byte(request), &req); err != nil {
-		fmt.Fprintln(os.Stderr, "nixlxc: bad attach request:", err)
-		return 1
-	}
-	r := Runtime{Path: req.Path}
-	c, err := r.open(req.Name)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "nixlxc:", err)
-		return 1
-	}
-	defer c.Release()
-	// Attaching applies the config's environment; its seccomp policy
-	// liblxc takes from the running container.
-	if err := loadConfig(c, r.configPath(req.Name), ""); err != nil {
-		fmt.Fprintln(os.Stderr, "nixlxc:", oneline.Clean(err.Error()))
-		return 1
-	}
-	opts := lxc.DefaultAttachOptions
-	opts.ClearEnv = true
-	opts.Env = req.Env
-	opts.Cwd = req.Cwd
-	opts.StdinFd, opts.StdoutFd, opts.StderrFd = 0, 1, 2
-	sigs := make(chan os.Signal, 4)
-	signal.Notify(sigs, unix.SIGINT, unix.SIGQUIT, unix.SIGTERM, unix.SIGHUP)
-	pid, err := c.RunCommandNoWait(req.Argv, opts)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "nixlxc: liblxc: attaching to %s: %v\n", req.Name, err)
-		return 1
-	}
-	go func() {
-		for s := range sigs {
-			unix.Kill(pid, s.(unix.Signal))
-		}
-	}()
-	status, err := waitStatus(pid)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "nixlxc:", err)
-		return 1
-	}
-	return status
 }

@@ -15,7 +15,7 @@ import (
 	"time"
 
 	lxc "github.com/lxc/go-lxc"
-	"github.com/nixlxc/nixlxc/cgroups"
+	"github.com/nixlxc/nixlxc/internal/oneline"
 	"golang.org/x/sys/unix"
 )
 
@@ -111,6 +111,7 @@ func (r Runtime) Active() map[string]bool {
 // it twice.
 type Handle struct {
 	c      *lxc.Container
+	path   string // the LXC path
 	config string
 }
 
@@ -120,7 +121,7 @@ func (r Runtime) Open(name string) (*Handle, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Handle{c: c, config: r.configPath(name)}, nil
+	return &Handle{c: c, path: r.Path, config: r.configPath(name)}, nil
 }
 
 // State is the container's LXC state.
@@ -129,34 +130,52 @@ func (h *Handle) State() string { return h.c.State().String() }
 // Close releases the handle.
 func (h *Handle) Close() { h.c.Release() }
 
-// Start starts the container with its config as it is on disk now.
+// Start starts the container with its config as it is on disk now, in the
+// background, and returns once LXC reports it running; failures carry
+// LXC's own error line from the container's log.
+//
+// liblxc starts it from nixlxc-helper (see helper.go), from a mount
+// namespace in which the config's read-only bind sources are read-only
+// mounts (see readonly.go). The config is loaded here first, for liblxc's
+// own reading of its mounts, and so that a config liblxc cannot load fails
+// with liblxc's reason.
 func (h *Handle) Start(logFile string) error {
 	if err := loadConfig(h.c, h.config, logFile); err != nil {
 		return err
 	}
-	return startLocked(h.c, logFile)
+	args := append([]string{h.path, h.c.Name(), h.config, logFile}, lockedSources(bindSources(h.c))...)
+	cmd, err := helperCommand("start", args...)
+	if err != nil {
+		return err
+	}
+	// liblxc writes its reasons to the log; what the helper says itself
+	// is one line on stderr. The monitor, a fork of the helper, keeps
+	// none of these files open.
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	cmd.WaitDelay = 10 * time.Second
+	offset := fileSize(logFile)
+	err = cmd.Run()
+	switch exitStatus(err) {
+	case 0:
+		return nil
+	case helperNoConfig:
+		if msg := lastError(logFile, offset); msg != "" {
+			return fmt.Errorf("liblxc: loading %s: %s", h.config, msg)
+		}
+		return fmt.Errorf("liblxc: loading %s: %w", h.config, lxc.ErrLoadConfigFailed)
+	}
+	if msg := lastError(logFile, offset); msg != "" {
+		return fmt.Errorf("liblxc: %s", msg)
+	}
+	if msg := strings.TrimPrefix(strings.TrimSpace(stderr.String()), "nixlxc: "); msg != "" {
+		return errors.New(oneline.Clean(msg))
+	}
+	return fmt.Errorf("liblxc: %w (%s)", lxc.ErrStartFailed, err)
 }
 
-// start starts the container in the background and returns once LXC reports
-// it running; failures carry LXC's own error line from the container's log.
-func start(c *lxc.Container, logFile string) error {
-	ShedInherited()
-	offset := fileSize(logFile)
-	// liblxc moves the process that starts a container into the
-	// container's monitor cgroup; this one goes back where it was, so a
-	// failed start leaves no busy cgroup and later starts in this process
-	// are not charged to an earlier container.
-	if own, err := cgroups.Own(); err == nil {
-		defer own.Enter(os.Getpid())
-	}
-	if err := c.Start(); err != nil {
-		if msg := lastError(logFile, offset); msg != "" {
-			return fmt.Errorf("liblxc: %s", msg)
-		}
-		return fmt.Errorf("liblxc: %w", err)
-	}
-	return nil
-}
+// helperNoConfig is the helper's exit status for a config that did not load.
+const helperNoConfig = 2
 
 // Shutdown asks the container's init to stop and waits up to timeout for
 // it to do so. The signal is the config's lxc.signal.halt, or liblxc's
@@ -219,24 +238,13 @@ func (r Runtime) Kill(name string) error {
 // Stdio are the files an attached command uses.
 type Stdio struct {
 	Stdin, Stdout, Stderr *os.File
-}
-
-func waitStatus(pid int) (int, error) {
-	var ws unix.WaitStatus
-	for {
-		_, err := unix.Wait4(pid, &ws, 0, nil)
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			return -1, fmt.Errorf("waiting for the attached command: %w", err)
-		}
-		break
-	}
-	if ws.Signaled() {
-		return 128 + int(ws.Signal()), nil
-	}
-	return ws.ExitStatus(), nil
+	// Replace lets Run hand this process over to the attach (exec) when
+	// the files are this process's own standard files and not a terminal:
+	// Run then returns only when it could not, and the process ends with
+	// the command's status. For a caller with nothing left to do but exit
+	// with that status (nixlxc run): one process fewer to start and wait
+	// for.
+	Replace bool
 }
 
 // CgroupV2 reports whether the host runs the unified cgroup hierarchy only,

@@ -4,7 +4,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -56,36 +55,6 @@ func TestShedInherited(t *testing.T) {
 	}
 	if _, ok := os.LookupEnv("LISTEN_FDS"); ok {
 		t.Error("LISTEN_FDS is still set")
-	}
-}
-
-func TestWaitStatus(t *testing.T) {
-	for _, tt := range []struct {
-		argv []string
-		want int
-	}{
-		{[]string{"/bin/sh", "-c", "exit 3"}, 3},
-		{[]string{"/bin/sh", "-c", "kill -TERM $$"}, 128 + int(syscall.SIGTERM)},
-	} {
-		p, err := os.StartProcess(tt.argv[0], tt.argv, &os.ProcAttr{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got, err := waitStatus(p.Pid); got != tt.want || err != nil {
-			t.Errorf("%v: waitStatus = %d, %v; want %d", tt.argv, got, err, tt.want)
-		}
-	}
-	if _, err := waitStatus(1 << 30); err == nil {
-		t.Error("waiting for no child succeeded")
-	}
-}
-
-func TestInsideAny(t *testing.T) {
-	dirs := []string{"/srv/a", "/nix/store"}
-	for p, want := range map[string]bool{"/srv/a": true, "/srv/a/b": true, "/srv/ab": false, "/nix/store/x": true, "/": false} {
-		if got := insideAny(p, dirs); got != want {
-			t.Errorf("insideAny(%q) = %v", p, got)
-		}
 	}
 }
 

@@ -100,6 +100,25 @@ func TestContainerLifecycle(t *testing.T) {
 	if r := h.nixlxc("run", "demo", "--", "sh", "-c", "exec 3</dev/tty"); r.code == 0 {
 		t.Error("the command inside could open /dev/tty")
 	}
+	// ...not even when nixlxc has one (its output to a file, so the
+	// command is not given a pty), and ^C at that terminal reaches it.
+	out1, out2 := filepath.Join(h.dir, "tty-out"), filepath.Join(h.dir, "int-out")
+	session := exec.Command("script", "-qec", binary+" run demo -- sh -c 'exec 3</dev/tty && echo OPENED' >"+out1, "/dev/null")
+	session.Env = h.env
+	if out, err := session.CombinedOutput(); err == nil || !strings.Contains(string(out), "/dev/tty") {
+		t.Errorf("at a terminal, the command could open /dev/tty (%v):\n%s", err, out)
+	}
+	if got, _ := os.ReadFile(out1); strings.Contains(string(got), "OPENED") {
+		t.Error("at a terminal, the command could open /dev/tty")
+	}
+	intr := exec.Command("sh", "-c", "(sleep 1; printf '\\003'; sleep 1) | script -qec \""+binary+" run demo -- sh -c 'trap \\\"echo got-int; exit 5\\\" INT; echo ready; sleep 30 & wait' >"+out2+"\" /dev/null")
+	intr.Env = h.env
+	if err := intr.Run(); err == nil {
+		t.Error("a command interrupted by ^C exited 0")
+	}
+	if got, _ := os.ReadFile(out2); string(got) != "ready\ngot-int\n" {
+		t.Errorf("^C at the terminal did not reach the command: its output %q", got)
+	}
 	// ...and at a terminal it gets a pty of the container's own, relayed:
 	// job control and ^C work inside, the exit status passes through.
 	typed := "sleep 0.5; printf 'tty; sleep 30\\n'; sleep 0.5; printf '\\003'; sleep 0.3; printf 'echo after-int; exit 4\\n'; sleep 1"

@@ -33,12 +33,8 @@ const (
 func main() {
 	// Nothing the caller holds open may reach a container (see lxcapi).
 	lxcapi.ShedInherited()
-	// nixlxc re-executes itself to attach to a container from a session of
-	// its own (see lxcapi.Run).
-	if req := os.Getenv(lxcapi.AttachEnv); req != "" {
-		os.Exit(lxcapi.AttachChild(req))
-	}
-	// ... and to start containers from a long-lived command (autostart).
+	// nixlxc re-executes itself to start containers from a long-lived
+	// command (autostart).
 	if status, ok := reexec.Dispatch(map[string]reexec.Handler{
 		"start":     lifecycleHandler("start"),
 		"terminate": lifecycleHandler("terminate"),

@@ -53,14 +53,18 @@ func runCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			return runIn(c.Context, m, name, argv)
+			// Nothing is left to do after the command: nixlxc may hand its
+			// process over to it.
+			return runIn(c.Context, m, name, argv, true)
 		},
 	}
 }
 
-// runIn runs argv in the container; its exit status is nixlxc's.
-func runIn(ctx context.Context, m *container.Manager, name string, argv []string) error {
-	status, err := m.Run(ctx, name, argv, container.Stdio{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr})
+// runIn runs argv in the container; its exit status is nixlxc's. With
+// replace, nixlxc may become the attach (lxcapi.Stdio.Replace): only when
+// nothing is left to do after the command.
+func runIn(ctx context.Context, m *container.Manager, name string, argv []string, replace bool) error {
+	status, err := m.Run(ctx, name, argv, container.Stdio{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Replace: replace})
 	if err != nil {
 		return err
 	}
@@ -111,7 +115,8 @@ func runThrowaway(c *cli.Context, argv []string) error {
 	if _, ok := in.received(); ok {
 		return interrupted(fmt.Errorf("starting %s: %w", name, context.Canceled))
 	}
-	if err := runIn(ctx, m, name, argv); err != nil {
+	// Not replaced: the container goes after the command.
+	if err := runIn(ctx, m, name, argv, false); err != nil {
 		return interrupted(err)
 	}
 	return nil
