@@ -30,14 +30,15 @@ func applyCommand() *cli.Command {
 				return usagef("apply: --parallel must be at least 1")
 			}
 			w := c.App.Writer
-			inst := installationOf(c)
 			res, err := m.Apply(c.Context, a[0], container.ApplyOptions{
 				DryRun:   c.Bool("dry-run"),
 				Parallel: c.Int("parallel"),
 				PruneAll: c.Bool("prune-all"),
 				Plan:     func(steps []declare.Step) { printPlan(w, steps) },
+				// From this process, as autostart starts them: liblxc's start
+				// runs in a nixlxc-helper of its own per container.
 				Start: func(ctx context.Context, name string, timeout time.Duration) error {
-					return processStarter{m: m, inst: inst, timeout: timeout}.run(ctx, "start", name)
+					return m.Start(ctx, name, container.StartOptions{Timeout: timeout})
 				},
 			})
 			if err != nil {

@@ -1,20 +1,14 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"os"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/nixlxc/nixlxc/autostart"
 	"github.com/nixlxc/nixlxc/container"
 	"github.com/nixlxc/nixlxc/internal/oneline"
-	"github.com/nixlxc/nixlxc/reexec"
 	"github.com/urfave/cli/v2"
 )
 
@@ -35,7 +29,7 @@ func autostartCommand() *cli.Command {
 		},
 		Action: withManager(nil, func(c *cli.Context, m *container.Manager, _ []string) error {
 			w := c.App.Writer
-			starter := processStarter{m: m, inst: installationOf(c), timeout: c.Duration("timeout")}
+			starter := managerStarter{m: m, timeout: c.Duration("timeout")}
 			// One line per container; at a terminal, those starting live.
 			p := newMemberProgress(w)
 			res, err := m.Autostart(c.Context, starter, autostart.Options{
@@ -71,88 +65,22 @@ func autostartCommand() *cli.Command {
 	}
 }
 
-// installation names the directories a re-executed nixlxc works on.
-type installation struct {
-	StateDir   string `json:"stateDir"`
-	ProfileDir string `json:"profileDir"`
-	HostConfig string `json:"hostConfig"`
-}
-
-func installationOf(c *cli.Context) installation {
-	return installation{StateDir: c.String("state-dir"), ProfileDir: c.String("profile-dir"), HostConfig: c.String("host-config")}
-}
-
-// lifecycleRequest asks a re-executed nixlxc to start or kill a container.
-type lifecycleRequest struct {
-	Installation installation  `json:"installation"`
-	Name         string        `json:"name"`
-	Timeout      time.Duration `json:"timeout,omitempty"`
-}
-
-// processStarter starts and kills each container in a nixlxc process of
-// its own: liblxc forks its caller as the container's monitor (a small,
-// fresh process is the better parent) and is not made for parallel starts
-// in one process.
-type processStarter struct {
+// managerStarter starts and kills each container from this process, as
+// start and terminate do. liblxc's start itself runs in nixlxc-helper, a
+// process of its own per container (lxcapi): its monitor is a fork of that
+// small process, and no two liblxc starts share a process.
+type managerStarter struct {
 	m       *container.Manager
-	inst    installation
 	timeout time.Duration
 }
 
-func (p processStarter) Start(ctx context.Context, name string) (bool, error) {
-	if state, err := p.m.State(ctx, name); err == nil && state == "RUNNING" {
+func (s managerStarter) Start(ctx context.Context, name string) (bool, error) {
+	if state, err := s.m.State(ctx, name); err == nil && state == "RUNNING" {
 		return true, nil
 	}
-	return false, p.run(ctx, "start", name)
+	return false, s.m.Start(ctx, name, container.StartOptions{Timeout: s.timeout})
 }
 
-func (p processStarter) Kill(ctx context.Context, name string) error {
-	return p.run(ctx, "terminate", name)
-}
-
-func (p processStarter) run(ctx context.Context, kind, name string) error {
-	cmd, err := reexec.Command(ctx, kind, lifecycleRequest{Installation: p.inst, Name: name, Timeout: p.timeout})
-	if err != nil {
-		return err
-	}
-	// An interrupted autostart interrupts the start as ^C would.
-	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
-	cmd.WaitDelay = time.Minute
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Run(); err != nil {
-		if msg := strings.TrimPrefix(strings.TrimSpace(stderr.String()), "nixlxc: "); msg != "" {
-			return errors.New(oneline.Clean(msg))
-		}
-		return err
-	}
-	return nil
-}
-
-// lifecycleHandler is the re-executed side of processStarter.
-func lifecycleHandler(kind string) reexec.Handler {
-	return func(body []byte) int {
-		var req lifecycleRequest
-		if err := json.Unmarshal(body, &req); err != nil {
-			fmt.Fprintln(os.Stderr, "nixlxc: bad request:", err)
-			return exitError
-		}
-		m, err := container.New(container.Options{StateDir: req.Installation.StateDir, ProfileDir: req.Installation.ProfileDir, HostConfig: req.Installation.HostConfig})
-		if err == nil {
-			defer m.Close()
-			ctx, in := interruptible(context.Background())
-			defer in.stop()
-			switch kind {
-			case "start":
-				err = m.Start(ctx, req.Name, container.StartOptions{Timeout: req.Timeout})
-			case "terminate":
-				err = m.Terminate(ctx, req.Name)
-			}
-		}
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "nixlxc: %s\n", oneline.Clean(err.Error()))
-			return exitCodeOf(err)
-		}
-		return exitOK
-	}
+func (s managerStarter) Kill(ctx context.Context, name string) error {
+	return s.m.Terminate(ctx, name)
 }

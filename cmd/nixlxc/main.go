@@ -14,7 +14,6 @@ import (
 
 	"github.com/nixlxc/nixlxc/container"
 	"github.com/nixlxc/nixlxc/lxcapi"
-	"github.com/nixlxc/nixlxc/reexec"
 	"golang.org/x/sys/unix"
 )
 
@@ -33,14 +32,6 @@ const (
 func main() {
 	// Nothing the caller holds open may reach a container (see lxcapi).
 	lxcapi.ShedInherited()
-	// nixlxc re-executes itself to start containers from a long-lived
-	// command (autostart).
-	if status, ok := reexec.Dispatch(map[string]reexec.Handler{
-		"start":     lifecycleHandler("start"),
-		"terminate": lifecycleHandler("terminate"),
-	}); ok {
-		os.Exit(status)
-	}
 	os.Exit(run(os.Args, os.Stdout, os.Stderr))
 }
 
