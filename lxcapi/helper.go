@@ -36,9 +36,7 @@ var (
 	helperErr  error
 )
 
-// helperPath finds the helper next to the nixlxc executable (bin/ of a
-// build, the tests' build directory) or in ../libexec/nixlxc/ (make
-// install, the Nix package).
+// helperPath is the helper of the running nixlxc (see findHelper).
 func helperPath() (string, error) {
 	helperOnce.Do(func() {
 		exe, err := os.Executable()
@@ -46,20 +44,26 @@ func helperPath() (string, error) {
 			helperErr = fmt.Errorf("finding %s: %w", HelperName, err)
 			return
 		}
-		dir := filepath.Dir(exe)
-		candidates := []string{
-			filepath.Join(dir, HelperName),
-			filepath.Join(dir, "..", "libexec", "nixlxc", HelperName),
-		}
-		for _, p := range candidates {
-			if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() && st.Mode()&0o111 != 0 {
-				helperFile = p
-				return
-			}
-		}
-		helperErr = fmt.Errorf("%s is missing: looked for %s and %s (make build builds it next to nixlxc)", HelperName, candidates[0], candidates[1])
+		helperFile, helperErr = findHelper(exe)
 	})
 	return helperFile, helperErr
+}
+
+// findHelper finds the helper of the nixlxc executable exe: next to it (bin/
+// of a build, the tests' build directory) or in ../libexec/nixlxc/ (make
+// install, the Nix package).
+func findHelper(exe string) (string, error) {
+	dir := filepath.Dir(exe)
+	candidates := []string{
+		filepath.Join(dir, HelperName),
+		filepath.Join(filepath.Dir(dir), "libexec", "nixlxc", HelperName),
+	}
+	for _, p := range candidates {
+		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() && st.Mode()&0o111 != 0 {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("%s is missing: looked for %s and %s (make build builds it next to nixlxc)", HelperName, candidates[0], candidates[1])
 }
 
 // helperCommand is the helper running verb with args. Nothing the caller

@@ -119,3 +119,48 @@ func TestRuntimeOnBrokenContainers(t *testing.T) {
 	}
 	_ = CgroupV2()
 }
+
+func TestFindHelper(t *testing.T) {
+	write := func(p string, mode os.FileMode) {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, nil, mode); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// make build: bin/nixlxc and bin/nixlxc-helper.
+	build := t.TempDir()
+	write(filepath.Join(build, "bin", HelperName), 0o755)
+	if got, err := findHelper(filepath.Join(build, "bin", "nixlxc")); err != nil || got != filepath.Join(build, "bin", HelperName) {
+		t.Errorf("next to nixlxc: %q, %v", got, err)
+	}
+	// make install and the Nix package: PREFIX/bin/nixlxc and
+	// PREFIX/libexec/nixlxc/nixlxc-helper.
+	prefix := t.TempDir()
+	write(filepath.Join(prefix, "libexec", "nixlxc", HelperName), 0o755)
+	if got, err := findHelper(filepath.Join(prefix, "bin", "nixlxc")); err != nil || got != filepath.Join(prefix, "libexec", "nixlxc", HelperName) {
+		t.Errorf("in libexec: %q, %v", got, err)
+	}
+	// Not executable, or missing: an error naming where it looked.
+	bad := t.TempDir()
+	write(filepath.Join(bad, "bin", HelperName), 0o644)
+	if _, err := findHelper(filepath.Join(bad, "bin", "nixlxc")); err == nil || !strings.Contains(err.Error(), filepath.Join(bad, "bin", HelperName)) {
+		t.Errorf("a helper that cannot run: %v", err)
+	}
+}
+
+func TestLockedSources(t *testing.T) {
+	got := lockedSources([]bindSource{
+		{path: "/nix/store", readOnly: true},
+		{path: "/srv/data", recursive: true, readOnly: false},
+		{path: "/srv/web", recursive: true, readOnly: true},
+	})
+	if want := "b:/nix/store r:/srv/web"; strings.Join(got, " ") != want {
+		t.Errorf("lockedSources = %q, want %q", got, want)
+	}
+	if got := lockedSources([]bindSource{{path: "/srv/data"}}); got != nil {
+		t.Errorf("no read-only source: %q, want none (no namespace)", got)
+	}
+}

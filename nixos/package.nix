@@ -2,13 +2,16 @@
 #
 # It builds what `make build` builds: cmd/nixlxc with the tag
 # urfave_cli_no_docs, -s -w and the version in `nixlxc --version`
-# (buildGoModule adds -trimpath). go.mod's go line (1.22) is below the Go of
-# every current nixpkgs, which builds with GOTOOLCHAIN=local.
+# (buildGoModule adds -trimpath), and nixlxc-helper (helper/README.md)
+# through the Makefile, into libexec/nixlxc/, where nixlxc looks for it.
+# go.mod's go line (1.22) is below the Go of every current nixpkgs, which
+# builds with GOTOOLCHAIN=local.
 #
 # Checked here (tests/nixos_test.go), without a real nixpkgs: vendorHash is
 # what `go mod vendor` gives, the source filter keeps what the build reads
 # and nothing else, and that source builds with these flags into a binary
-# that reports this version. Not checked: a build by the real buildGoModule.
+# that reports this version, and with postInstall into a helper that runs.
+# Not checked: a build by the real buildGoModule.
 { lib, buildGoModule, pkg-config, lxc }:
 
 let
@@ -21,9 +24,10 @@ buildGoModule rec {
   version = "0.1.0";
 
   # Only what the build reads: Go files, go.mod, go.sum, the Nix
-  # expressions nixsys embeds and the seccomp policy lxcconf embeds. Build output (bin/, bench-results/, result
-  # links, vendor/) and everything else stay out, so the package does not
-  # change when they do.
+  # expressions nixsys embeds, the seccomp policy lxcconf embeds, and the
+  # helper's source with the Makefile that builds it. Build output (bin/,
+  # bench-results/, result links, vendor/) and everything else stay out, so
+  # the package does not change when they do.
   src = lib.cleanSourceWith {
     name = "nixlxc-source";
     src = lib.cleanSource ../.;
@@ -32,7 +36,7 @@ buildGoModule rec {
       if type == "directory" then
         !(builtins.elem rel [ "bin" "bench-results" "vendor" ] || lib.hasPrefix "." (baseNameOf rel))
       else
-        builtins.elem rel [ "go.mod" "go.sum" "lxcconf/nixlxc.seccomp" ]
+        builtins.elem rel [ "go.mod" "go.sum" "lxcconf/nixlxc.seccomp" "Makefile" "helper/nixlxc-helper.c" ]
         || (type == "regular" && lib.hasSuffix ".go" rel)
         || (type == "regular" && lib.hasPrefix "nixsys/nix/" rel && lib.hasSuffix ".nix" rel);
   };
@@ -45,6 +49,12 @@ buildGoModule rec {
   # go-lxc links liblxc through pkg-config; go-sqlite3 carries its SQLite.
   nativeBuildInputs = [ pkg-config ];
   buildInputs = [ lxc ];
+
+  # The helper, linked against the same liblxc; nixlxc finds it in
+  # ../libexec/nixlxc/ from its own bin/.
+  postInstall = ''
+    make helper HELPER=$out/libexec/nixlxc/nixlxc-helper WERROR=
+  '';
 
   # The tests start real containers as root.
   doCheck = false;

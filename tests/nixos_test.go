@@ -325,9 +325,10 @@ func TestNixOSPackageVendorHash(t *testing.T) {
 
 // nixos/package.nix, called with the stand-in's lib and a buildGoModule
 // that returns its arguments: it builds what `make build` builds (same tags
-// and linker flags, the version in --version), and its source filter keeps
-// exactly what the build reads. The realised source is built with those
-// flags, as buildGoModule would (it adds -trimpath).
+// and linker flags, the version in --version, the helper), and its source
+// filter keeps exactly what the build reads. The realised source is built
+// with those flags, as buildGoModule would (it adds -trimpath), and its
+// postInstall builds the helper where nixlxc looks for it.
 func TestNixOSPackage(t *testing.T) {
 	testenv.RequireTools(t, "nix-instantiate", "go")
 	expr := `let
@@ -337,7 +338,7 @@ func TestNixOSPackage(t *testing.T) {
 	  root = "` + repoRoot + `";
 	  keeps = path: type: pkg.src.filter "${root}/${path}" type;
 	in {
-	  inherit (pkg) version tags ldflags subPackages;
+	  inherit (pkg) version tags ldflags subPackages postInstall;
 	  src = "${pkg.src}";
 	  kept = builtins.filter (p: keeps p.path p.type) [
 	    { path = "bin"; type = "directory"; } { path = "bench-results"; type = "directory"; }
@@ -345,7 +346,9 @@ func TestNixOSPackage(t *testing.T) {
 	    { path = "result"; type = "symlink"; } { path = "README.md"; type = "regular"; }
 	    { path = "cmd/nixlxc/main.go"; type = "regular"; } { path = "go.mod"; type = "regular"; }
 	    { path = "go.sum"; type = "regular"; } { path = "nixsys/nix/system.nix"; type = "regular"; }
-	    { path = "nixsys"; type = "directory"; } ];
+	    { path = "nixsys"; type = "directory"; } { path = "Makefile"; type = "regular"; }
+	    { path = "helper"; type = "directory"; } { path = "helper/nixlxc-helper.c"; type = "regular"; }
+	    { path = "helper/README.md"; type = "regular"; } ];
 	}`
 	// --read-write-mode: realising the filtered source copies it to the store.
 	out, err := exec.Command("nix-instantiate", "--eval", "--strict", "--json", "--read-write-mode", "-E", expr,
@@ -358,6 +361,7 @@ func TestNixOSPackage(t *testing.T) {
 		Tags        []string `json:"tags"`
 		Ldflags     []string `json:"ldflags"`
 		SubPackages []string `json:"subPackages"`
+		PostInstall string   `json:"postInstall"`
 		Src         string   `json:"src"`
 		Kept        []struct {
 			Path string `json:"path"`
@@ -370,7 +374,7 @@ func TestNixOSPackage(t *testing.T) {
 	for _, k := range pkg.Kept {
 		kept = append(kept, k.Path)
 	}
-	if got, want := strings.Join(kept, " "), "cmd/nixlxc/main.go go.mod go.sum nixsys/nix/system.nix nixsys"; got != want {
+	if got, want := strings.Join(kept, " "), "cmd/nixlxc/main.go go.mod go.sum nixsys/nix/system.nix nixsys Makefile helper helper/nixlxc-helper.c"; got != want {
 		t.Errorf("the source filter keeps %q, want %q", got, want)
 	}
 
@@ -408,6 +412,20 @@ func TestNixOSPackage(t *testing.T) {
 	}
 	if out, err := exec.Command(bin, "--version").CombinedOutput(); err != nil || strings.Split(string(out), "\n")[0] != "nixlxc version "+pkg.Version {
 		t.Errorf("nixlxc --version: %q, %v; want version %s", out, err, pkg.Version)
+	}
+
+	// postInstall, run in the source as the builder runs it, puts a working
+	// helper in libexec/nixlxc/ ($out/bin/nixlxc finds it at ../libexec).
+	outDir := filepath.Join(dir, "out")
+	install := exec.Command("sh", "-ec", pkg.PostInstall)
+	install.Dir = filepath.Join(dir, "src")
+	install.Env = append(os.Environ(), "out="+outDir)
+	if o, err := install.CombinedOutput(); err != nil {
+		t.Fatalf("the package's postInstall: %v\n%s", err, o)
+	}
+	helper := exec.Command(filepath.Join(outDir, "libexec/nixlxc/nixlxc-helper"))
+	if o, err := helper.CombinedOutput(); !strings.Contains(string(o), "run by nixlxc only") {
+		t.Errorf("the package's helper: %v\n%s", err, o)
 	}
 }
 
