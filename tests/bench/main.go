@@ -37,9 +37,11 @@ func main() {
 	parallel := flag.Int("parallel", 1, "phases: containers handled at once")
 	containers := flag.Int("containers", 500, "list: containers on the host")
 	launches := flag.Int("launches", 100, "launch: containers launched per parallelism level")
+	before := flag.String("before", "", "an earlier nixlxc binary, measured in the same rounds (start, run, memory)")
+	density := flag.Int("density", 1000, "density: idle containers started on the host")
 	ipamWorker := flag.String("ipam-worker", "", "internal: allocate from this database")
 	flag.Usage = func() {
-		fmt.Fprintf(os.Stderr, "usage: bench [flags] FIGURE...\nfigures: start network ipam list generations launch memory phases all\n")
+		fmt.Fprintf(os.Stderr, "usage: bench [flags] FIGURE...\nfigures: start run memory systemd network ipam list generations launch density phases all\n")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
@@ -52,7 +54,7 @@ func main() {
 		os.Exit(2)
 	}
 	if len(figures) == 1 && figures[0] == "all" {
-		figures = []string{"start", "network", "ipam", "generations", "list", "launch", "memory"}
+		figures = []string{"start", "run", "memory", "systemd", "network", "ipam", "generations", "list", "launch", "density"}
 	}
 	abs, err := filepath.Abs(*nixlxc)
 	if err != nil {
@@ -61,11 +63,17 @@ func main() {
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		fatal(err)
 	}
-	b := &bench{nixlxc: abs, out: *out, count: *count, parallel: *parallel, containers: *containers, launches: *launches}
+	b := &bench{nixlxc: abs, out: *out, count: *count, parallel: *parallel, containers: *containers, launches: *launches, density: *density}
+	if *before != "" {
+		if b.before, err = filepath.Abs(*before); err != nil {
+			fatal(err)
+		}
+	}
 	for _, f := range figures {
 		fn, ok := map[string]func() error{
-			"start": b.figStart, "network": b.figNetwork, "ipam": b.figIPAM, "list": b.figList,
-			"generations": b.figGenerations, "launch": b.figLaunch, "memory": b.figMemory, "phases": b.figPhases,
+			"start": b.figStart, "run": b.figRun, "memory": b.figMemory, "systemd": b.figSystemd,
+			"network": b.figNetwork, "ipam": b.figIPAM, "list": b.figList, "generations": b.figGenerations,
+			"launch": b.figLaunch, "density": b.figDensity, "phases": b.figPhases,
 		}[f]
 		if !ok {
 			fatal(fmt.Errorf("unknown figure %q", f))
@@ -93,11 +101,13 @@ func fatal(err error) {
 
 type bench struct {
 	nixlxc     string
+	before     string // an earlier nixlxc, or ""
 	out        string
 	count      int
 	parallel   int
 	containers int
 	launches   int
+	density    int
 	rec        *recorder
 }
 
@@ -162,6 +172,45 @@ func median(ds []time.Duration) time.Duration {
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
+// quantile is the q-quantile of ds (0 <= q <= 1), nearest rank.
+func quantile(ds []time.Duration, q float64) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := append([]time.Duration{}, ds...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	i := int(q*float64(len(s)-1) + 0.5)
+	return s[i]
+}
+
+// ratios are the per-round ratios ours[i]/theirs[i] of two series measured
+// in the same rounds: drift on the machine hits both sides of a round
+// alike, so their median and quartiles say more than a ratio of medians.
+type ratios []float64
+
+func pairRatios(ours, theirs []time.Duration) ratios {
+	var r ratios
+	for i := 0; i < len(ours) && i < len(theirs); i++ {
+		if theirs[i] > 0 && ours[i] > 0 {
+			r = append(r, float64(ours[i])/float64(theirs[i]))
+		}
+	}
+	sort.Float64s(r)
+	return r
+}
+
+func (r ratios) q(q float64) float64 {
+	if len(r) == 0 {
+		return 0
+	}
+	return r[int(q*float64(len(r)-1)+0.5)]
+}
+
+// String is "median (quartiles p25-p75, n rounds)".
+func (r ratios) String() string {
+	return fmt.Sprintf("%.2fx (quartiles %.2f-%.2f, %d rounds)", r.q(0.5), r.q(0.25), r.q(0.75), len(r))
+}
+
 func ms(d time.Duration) string {
 	return strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 3, 64)
 }
@@ -182,7 +231,7 @@ func (r *recorder) writeCSV(path string) error {
 }
 
 func (r *recorder) summary(w *os.File) {
-	fmt.Fprintf(w, "%-58s %6s %10s %10s %10s %6s\n", "label", "n", "median ms", "min ms", "max ms", "failed")
+	fmt.Fprintf(w, "%-58s %5s %9s %9s %9s %9s %9s %6s\n", "label", "n", "median ms", "min", "p25", "p75", "max", "failed")
 	for _, l := range r.labels {
 		ds := r.durations(l)
 		failed := 0
@@ -194,19 +243,11 @@ func (r *recorder) summary(w *os.File) {
 		}
 		r.mu.Unlock()
 		if len(ds) == 0 {
-			fmt.Fprintf(w, "%-58s %6d %10s %10s %10s %6d\n", l, 0, "-", "-", "-", failed)
+			fmt.Fprintf(w, "%-58s %5d %9s %9s %9s %9s %9s %6d\n", l, 0, "-", "-", "-", "-", "-", failed)
 			continue
 		}
-		min, max := ds[0], ds[0]
-		for _, d := range ds {
-			if d < min {
-				min = d
-			}
-			if d > max {
-				max = d
-			}
-		}
-		fmt.Fprintf(w, "%-58s %6d %10s %10s %10s %6d\n", l, len(ds), ms(median(ds)), ms(min), ms(max), failed)
+		fmt.Fprintf(w, "%-58s %5d %9s %9s %9s %9s %9s %6d\n", l, len(ds), ms(median(ds)), ms(quantile(ds, 0)),
+			ms(quantile(ds, 0.25)), ms(quantile(ds, 0.75)), ms(quantile(ds, 1)), failed)
 	}
 }
 
@@ -364,8 +405,10 @@ func traceSteps(stderr string) map[string]time.Duration {
 }
 
 // Figure 1: nixlxc start to RUNNING and to booted, against lxc-start -d and
-// lxc-wait -s RUNNING on the same container (rootfs and config), alternating
-// so drift hits both alike.
+// lxc-wait -s RUNNING on the same container (rootfs and config), in the same
+// rounds so drift hits both alike; with -before, an earlier nixlxc starting
+// a container of its own (a config is rendered for the binary that starts
+// it) in the same rounds too.
 func (b *bench) figStart() error {
 	e, err := b.newEnv("")
 	if err != nil {
@@ -376,9 +419,19 @@ func (b *bench) figStart() error {
 	e.mustNixlxc("create", "bstart", conf)
 	e.mustNixlxc("start", "bstart")
 	e.mustNixlxc("terminate", "bstart")
+	if b.before != "" {
+		e.mustNixlxc("create", "bstartb", conf)
+		e.must(b.before, "start", "bstartb")
+		e.must(b.before, "terminate", "bstartb")
+	}
 	p := e.lxcpath()
+	const (
+		ours   = "nixlxc start --no-wait (RUNNING)"
+		raw    = "lxc-start -d + lxc-wait -s RUNNING"
+		before = "before: nixlxc start --no-wait (RUNNING)"
+	)
 	for i := 0; i < b.count; i++ {
-		r := e.runEnv("nixlxc start --no-wait (RUNNING)", []string{"NIXLXC_TRACE=1"}, b.nixlxc, "start", "--no-wait", "bstart")
+		r := e.runEnv(ours, []string{"NIXLXC_TRACE=1"}, b.nixlxc, "start", "--no-wait", "bstart")
 		if r.err != nil {
 			return r.err
 		}
@@ -390,42 +443,34 @@ func (b *bench) figStart() error {
 		start := time.Now()
 		err1 := e.cmd("lxc-start", "-P", p, "-n", "bstart", "-d").Run()
 		err2 := e.cmd("lxc-wait", "-P", p, "-n", "bstart", "-s", "RUNNING").Run()
-		b.rec.add(sample{at: start, elapsed: time.Since(start), label: "lxc-start -d + lxc-wait -s RUNNING", ok: err1 == nil && err2 == nil})
+		b.rec.add(sample{at: start, elapsed: time.Since(start), label: raw, ok: err1 == nil && err2 == nil})
 		e.must("lxc-stop", "-P", p, "-n", "bstart", "-k")
+
+		if b.before != "" {
+			if r := e.run(before, b.before, "start", "--no-wait", "bstartb"); r.err != nil {
+				return r.err
+			}
+			e.must(b.before, "terminate", "bstartb")
+		}
 
 		if r := e.nixlxc("nixlxc start (booted)", "start", "bstart"); r.err != nil {
 			return r.err
 		}
 		e.mustNixlxc("terminate", "bstart")
 	}
-	raw := median(b.rec.durations("lxc-start -d + lxc-wait -s RUNNING"))
-	ours := median(b.rec.durations("nixlxc start --no-wait (RUNNING)"))
-	b.rec.note("RUNNING: nixlxc %s ms against raw LXC %s ms: %.2fx (target 1.10x)", ms(ours), ms(raw), float64(ours)/float64(raw))
-
-	// The same system booted by systemd (Debian's 252 in the stand-in), as
-	// a real NixOS boots: to booted (multi-user.target reached), and its
-	// clean stop (systemd's halt) against the busybox init's.
-	if r := e.runEnv("", systemdInit, b.nixlxc, "create", "bsystemd", conf); r.err != nil {
-		return r.err
+	b.noteRatio("RUNNING", ours, raw, "raw LXC", 1.05)
+	if b.before != "" {
+		b.noteRatio("RUNNING, before", before, raw, "raw LXC", 1.05)
 	}
-	e.mustNixlxc("start", "bsystemd")
-	e.mustNixlxc("stop", "bsystemd")
-	for i := 0; i < b.count; i++ {
-		if r := e.nixlxc("nixlxc start (booted), systemd", "start", "bsystemd"); r.err != nil {
-			return r.err
-		}
-		if r := e.nixlxc("nixlxc stop (clean), systemd", "stop", "bsystemd"); r.err != nil {
-			return r.err
-		}
-		e.mustNixlxc("start", "bstart")
-		if r := e.nixlxc("nixlxc stop (clean), busybox init", "stop", "bstart"); r.err != nil {
-			return r.err
-		}
-	}
-	busybox := median(b.rec.durations("nixlxc start (booted)"))
-	sd := median(b.rec.durations("nixlxc start (booted), systemd"))
-	b.rec.note("booted: systemd %s ms, busybox init %s ms", ms(sd), ms(busybox))
 	return nil
+}
+
+// noteRatio notes ours against the best peer's label: the medians, their
+// ratio, and the per-round ratios' median and quartiles.
+func (b *bench) noteRatio(what, ours, peer, peerName string, target float64) {
+	o, p := b.rec.durations(ours), b.rec.durations(peer)
+	b.rec.note("%s: nixlxc %s ms against %s %s ms (medians): %.2fx; per round %s; target %.2fx",
+		what, ms(median(o)), peerName, ms(median(p)), float64(median(o))/float64(median(p)), pairRatios(o, p), target)
 }
 
 // Figure 2: network setup per container. nixlxc's own part (leases, host
@@ -686,47 +731,6 @@ func (b *bench) figLaunch() error {
 	return nil
 }
 
-// Figure 7: nixlxc's peak RSS for create and list; host memory per running
-// idle container.
-func (b *bench) figMemory() error {
-	e, err := b.newEnv("")
-	if err != nil {
-		return err
-	}
-	defer e.close()
-	conf := e.file("c.nix", hostonlyConfig)
-	const n = 20
-	var createRSS []int64
-	for i := 0; i < n; i++ {
-		r := e.nixlxc("create", "create", fmt.Sprintf("m%d", i), conf)
-		if r.err != nil {
-			return r.err
-		}
-		createRSS = append(createRSS, r.maxRSS)
-	}
-	listRSS := e.nixlxc("list", "list").maxRSS
-	startRSS := e.nixlxc("start", "start", "m0").maxRSS
-	e.mustNixlxc("terminate", "m0")
-	sort.Slice(createRSS, func(i, j int) bool { return createRSS[i] < createRSS[j] })
-	b.rec.note("peak RSS: nixlxc create %d KiB (median of %d), list %d KiB, start %d KiB", createRSS[n/2], n, listRSS, startRSS)
-
-	dropCaches()
-	before := memAvailable()
-	for i := 0; i < n; i++ {
-		e.mustNixlxc("start", fmt.Sprintf("m%d", i))
-	}
-	time.Sleep(2 * time.Second)
-	dropCaches()
-	after := memAvailable()
-	var cg int64
-	for i := 0; i < n; i++ {
-		cg += containerMemory(e, fmt.Sprintf("m%d", i))
-	}
-	b.rec.note("host memory per running idle container: %d KiB by MemAvailable (%d containers), %d KiB charged to its memory cgroup",
-		(before-after)/n, n, cg/n/1024)
-	return nil
-}
-
 func dropCaches() { os.WriteFile("/proc/sys/vm/drop_caches", []byte("3"), 0o200) }
 
 func memAvailable() int64 {
@@ -735,28 +739,6 @@ func memAvailable() int64 {
 		if f := strings.Fields(l); len(f) >= 2 && f[0] == "MemAvailable:" {
 			v, _ := strconv.ParseInt(f[1], 10, 64)
 			return v
-		}
-	}
-	return 0
-}
-
-// containerMemory is what the container's memory cgroup is charged, bytes.
-func containerMemory(e *env, name string) int64 {
-	out, err := e.cmd("lxc-info", "-P", e.lxcpath(), "-n", name, "-p", "-H").Output()
-	if err != nil {
-		return 0
-	}
-	pid := strings.TrimSpace(string(out))
-	data, _ := os.ReadFile("/proc/" + pid + "/cgroup")
-	for _, l := range strings.Split(string(data), "\n") {
-		f := strings.SplitN(l, ":", 3)
-		if len(f) == 3 && (f[1] == "memory" || f[1] == "") {
-			for _, file := range []string{"/sys/fs/cgroup/memory" + f[2] + "/memory.usage_in_bytes", "/sys/fs/cgroup" + f[2] + "/memory.current"} {
-				if v, err := os.ReadFile(file); err == nil {
-					n, _ := strconv.ParseInt(strings.TrimSpace(string(v)), 10, 64)
-					return n
-				}
-			}
 		}
 	}
 	return 0
