@@ -130,7 +130,9 @@ func (c *Config) Items() ([]Item, error) {
 		add("lxc.idmap", fmt.Sprintf("%c %d %d %d", m.Kind, m.ContainerID, m.HostID, m.Count))
 	}
 	// What Debian's common.conf and userns.conf would give, spelled out so
-	// the config means the same on every distribution.
+	// the config means the same on every distribution; but no ttys, as
+	// Incus has none: the four of common.conf stopped a host at about 600
+	// containers (BENCHMARKS.md, density).
 	add("lxc.tty.dir", "lxc")
 	// No ttys but the console: nixlxc attaches (run, login) with a pty of
 	// the container's own, and each tty is one more of the host's ptys
