@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -53,19 +54,20 @@ func (b *bench) figDensity() error {
 		for _, f := range failed {
 			b.rec.note("launch failed: %s", f)
 		}
+		running := e.running()
 		for i := 0; i < 5; i++ {
-			e.nixlxc(fmt.Sprintf("list, %d running", upto), "list")
-			e.nixlxc(fmt.Sprintf("list --json, %d running", upto), "list", "--json")
+			e.nixlxc(fmt.Sprintf("list, %d containers", upto), "list")
+			e.nixlxc(fmt.Sprintf("list --json, %d containers", upto), "list", "--json")
 		}
 		info := "no info command yet (issue 15)"
 		if r := e.nixlxc("", "info", "d0"); r.err == nil {
 			for i := 0; i < 5; i++ {
-				e.nixlxc(fmt.Sprintf("info NAME, %d running", upto), "info", "d0")
+				e.nixlxc(fmt.Sprintf("info NAME, %d containers", upto), "info", "d0")
 			}
-			info = fmt.Sprintf("info %s ms", ms(median(b.rec.durations(fmt.Sprintf("info NAME, %d running", upto)))))
+			info = fmt.Sprintf("info %s ms", ms(median(b.rec.durations(fmt.Sprintf("info NAME, %d containers", upto)))))
 		}
 		for i := 0; i < 3; i++ {
-			if r := e.nixlxc(fmt.Sprintf("autostart, %d running (all already up)", upto), "autostart"); r.err != nil {
+			if r := e.nixlxc(fmt.Sprintf("autostart, %d containers, all up", upto), "autostart"); r.err != nil {
 				b.rec.note("autostart at %d: %v", upto, r.err)
 			}
 		}
@@ -76,13 +78,18 @@ func (b *bench) figDensity() error {
 			}
 		}
 		dropCaches()
-		avail := (availBefore - memAvailable()) / int64(upto)
-		list := median(b.rec.durations(fmt.Sprintf("list, %d running", upto)))
-		auto := median(b.rec.durations(fmt.Sprintf("autostart, %d running (all already up)", upto)))
-		b.rec.note("at %d containers: launch rate %.1f containers/s (containers %d-%d, %d failed); list %s ms (%.3f ms per container); %s; autostart with all up %s ms (%.3f ms per container); memory per container %d KiB (total, median of %d sampled), %d KiB by MemAvailable",
-			upto, float64(upto-from-len(failed))/wall.Seconds(), from+1, upto, len(failed),
+		avail := (availBefore - memAvailable()) / int64(max(running, 1))
+		list := median(b.rec.durations(fmt.Sprintf("list, %d containers", upto)))
+		auto := median(b.rec.durations(fmt.Sprintf("autostart, %d containers, all up", upto)))
+		b.rec.note("at %d containers (%d running): launch rate %.1f containers/s (containers %d-%d, %d failed); list %s ms (%.3f ms per container); %s; autostart with all up %s ms (%.3f ms per container); memory per container %d KiB (total, median of %d sampled), %d KiB by MemAvailable",
+			upto, running, float64(upto-from-len(failed))/wall.Seconds(), from+1, upto, len(failed),
 			ms(list), float64(list.Microseconds())/1000/float64(upto), info,
 			ms(auto), float64(auto.Microseconds())/1000/float64(upto), medianTotal(mems), len(mems), avail)
+		if len(failed) > (upto-from)/10 {
+			b.rec.note("more than a tenth of the launches failed: no more launches")
+			n = upto
+			break
+		}
 	}
 	start := time.Now()
 	if r := e.nixlxc("", "shutdown-all", "--parallel", fmt.Sprint(parallel)); r.err != nil {
@@ -90,11 +97,27 @@ func (b *bench) figDensity() error {
 	}
 	b.rec.note("shutdown-all of %d at parallel %d: %.1f s", n, parallel, time.Since(start).Seconds())
 	start = time.Now()
-	r := e.nixlxc(fmt.Sprintf("autostart, %d stopped (starts all)", n), "autostart", "--parallel", fmt.Sprint(parallel))
+	r := e.nixlxc(fmt.Sprintf("autostart, %d containers, all stopped", n), "autostart", "--parallel", fmt.Sprint(parallel))
 	wall := time.Since(start)
 	if r.err != nil {
 		b.rec.note("autostart of %d: %s", n, strings.TrimSpace(r.stderr))
 	}
 	b.rec.note("autostart of %d stopped containers at parallel %d: %.1f s, %.1f containers/s", n, parallel, wall.Seconds(), float64(n)/wall.Seconds())
 	return nil
+}
+
+// running counts the installation's running containers (list --json).
+func (e *env) running() int {
+	var infos []struct {
+		State string `json:"state"`
+	}
+	out, _ := e.cmd(e.b.nixlxc, "list", "--json").Output()
+	json.Unmarshal(out, &infos)
+	n := 0
+	for _, i := range infos {
+		if i.State == "RUNNING" {
+			n++
+		}
+	}
+	return n
 }
