@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 )
@@ -70,6 +71,9 @@ func (b *bench) figDensity() error {
 			if r := e.nixlxc(fmt.Sprintf("autostart, %d containers, all up", upto), "autostart"); r.err != nil {
 				b.rec.note("autostart at %d: %v", upto, r.err)
 			}
+			// The same query for one container: what the machine's load
+			// alone does to the figures above.
+			e.nixlxc(fmt.Sprintf("state NAME, %d containers (control)", upto), "state", "d0")
 		}
 		var mems []containerMem
 		for i := 0; i < 10; i++ {
@@ -81,6 +85,8 @@ func (b *bench) figDensity() error {
 		avail := (availBefore - memAvailable()) / int64(max(running, 1))
 		list := median(b.rec.durations(fmt.Sprintf("list, %d containers", upto)))
 		auto := median(b.rec.durations(fmt.Sprintf("autostart, %d containers, all up", upto)))
+		load, _ := os.ReadFile("/proc/loadavg")
+		b.rec.note("load average at %d: %s", upto, strings.TrimSpace(string(load)))
 		b.rec.note("at %d containers (%d running): launch rate %.1f containers/s (containers %d-%d, %d failed); list %s ms (%.3f ms per container); %s; autostart with all up %s ms (%.3f ms per container); memory per container %d KiB (total, median of %d sampled), %d KiB by MemAvailable",
 			upto, running, float64(upto-from-len(failed))/wall.Seconds(), from+1, upto, len(failed),
 			ms(list), float64(list.Microseconds())/1000/float64(upto), info,
