@@ -2,25 +2,21 @@
  * nixlxc-helper: the two liblxc calls nixlxc makes from a process of their
  * own, a small C program rather than a Go one. See helper/README.md.
  *
- *   nixlxc-helper start            (the request on stdin, see below)
+ *   nixlxc-helper start  LXCPATH NAME CONFIG LOGFILE [SOURCE...]
  *   nixlxc-helper attach LXCPATH NAME CONFIG CWD TERMINAL NENV [ENV...] ARGV...
  *
  * Only nixlxc runs it (lxcapi), with arguments it made: no shell, no file
  * it reads but the container's LXC config through liblxc, no environment
  * it acts on.
  *
- * start reads its request from stdin once nixlxc has checked the container
- * (nixlxc starts it earlier, so that loading liblxc overlaps the checks):
- * LXCPATH NAME CONFIG LOGFILE [SOURCE...], each ended by a NUL; nothing at
- * all means nixlxc did not start the container after all. It starts the
- * container in the background and exits once liblxc reports it running: 0
- * started (or nothing asked), 1 liblxc failed (its reason is in LOGFILE), 2
- * the config did not load, 3 the read-only sources could not be locked, 64
- * bad usage. liblxc's monitor of the container is a fork of this process,
- * so it costs what lxc-start's does. Each SOURCE is a read-only bind source
- * of the config, "r:PATH" (rbind) or "b:PATH" (bind), parents before what
- * they hold: the start runs from a private mount namespace in which each is
- * a read-only mount (see lxcapi/readonly.go).
+ * start starts the container in the background and exits once liblxc
+ * reports it running: 0 started, 1 liblxc failed (its reason is in
+ * LOGFILE), 2 the config did not load, 3 the read-only sources could not
+ * be locked, 64 bad usage. liblxc's monitor of the container is a fork of
+ * this process, so it costs what lxc-start's does. Each SOURCE is a
+ * read-only bind source of the config, "r:PATH" (rbind) or "b:PATH" (bind),
+ * parents before what they hold: the start runs from a private mount
+ * namespace in which each is a read-only mount (see lxcapi/readonly.go).
  *
  * attach runs ARGV in the running container, with a clean environment of
  * ENV, in CWD, on this process's stdin, stdout and stderr, and exits with
@@ -147,74 +143,12 @@ static int lock_read_only(char **sources, int n)
 	return 0;
 }
 
-/* MAX_REQUEST bounds a start request (paths and sources). */
-#define MAX_REQUEST (1 << 20)
-
-/* read_request reads NUL-ended arguments from stdin until EOF. NULL: a read
- * failed or the request is malformed; *argc 0: no request. */
-static char **read_request(int *argc)
-{
-	size_t cap = 4096, len = 0, n = 0;
-	char *buf = malloc(cap), **argv;
-
-	if (!buf)
-		return NULL;
-	for (;;) {
-		ssize_t got;
-
-		if (len == cap) {
-			char *bigger;
-
-			if (cap >= MAX_REQUEST || !(bigger = realloc(buf, cap * 2))) {
-				free(buf);
-				return NULL;
-			}
-			buf = bigger;
-			cap *= 2;
-		}
-		got = read(STDIN_FILENO, buf + len, cap - len);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
-			free(buf);
-			return NULL;
-		}
-		if (got == 0)
-			break;
-		len += got;
-	}
-	if (len > 0 && buf[len - 1] != '\0') {
-		free(buf);
-		return NULL;
-	}
-	for (size_t i = 0; i < len; i++)
-		n += buf[i] == '\0';
-	argv = calloc(n + 1, sizeof(*argv));
-	if (!argv) {
-		free(buf);
-		return NULL;
-	}
-	for (size_t i = 0, j = 0; j < n; j++) {
-		argv[j] = buf + i;
-		i += strlen(buf + i) + 1;
-	}
-	*argc = n;
-	return argv;
-}
-
-static int start(void)
+static int start(int argc, char **argv)
 {
 	const char *lxcpath, *name, *config, *logfile;
 	struct lxc_container *c;
-	char **argv;
-	int argc = 0;
 	bool ok;
 
-	argv = read_request(&argc);
-	if (!argv)
-		return EXIT_USAGE;
-	if (argc == 0)
-		return 0;
 	if (argc < 4)
 		return EXIT_USAGE;
 	lxcpath = argv[0];
@@ -360,8 +294,8 @@ static int attach(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	shed_inherited();
-	if (argc == 2 && strcmp(argv[1], "start") == 0)
-		return start();
+	if (argc >= 2 && strcmp(argv[1], "start") == 0)
+		return start(argc - 2, argv + 2);
 	if (argc >= 2 && strcmp(argv[1], "attach") == 0)
 		return attach(argc - 2, argv + 2);
 	fprintf(stderr, "usage: nixlxc-helper start|attach ... (run by nixlxc only)\n");

@@ -3,16 +3,10 @@ package lxcapi
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync"
-	"time"
-
-	lxc "github.com/lxc/go-lxc"
-	"github.com/nixlxc/nixlxc/internal/oneline"
 )
 
 // Two liblxc calls run in nixlxc-helper (helper/nixlxc-helper.c), a small C
@@ -94,76 +88,4 @@ func exitStatus(err error) int {
 		return exit.ExitCode()
 	}
 	return -1
-}
-
-// starter is a helper waiting for a start request on its stdin.
-type starter struct {
-	cmd     *exec.Cmd
-	request *os.File // the helper's stdin
-	stderr  strings.Builder
-	err     error // starting the helper failed
-}
-
-func newStarter() *starter {
-	s := &starter{}
-	cmd, err := helperCommand("start")
-	if err != nil {
-		s.err = err
-		return s
-	}
-	r, w, err := os.Pipe()
-	if err != nil {
-		s.err = err
-		return s
-	}
-	defer r.Close()
-	// liblxc writes its reasons to the container's log; what the helper
-	// says itself is one line on stderr. The monitor, a fork of the
-	// helper, keeps none of these files open.
-	cmd.Stdin, cmd.Stderr = r, &s.stderr
-	cmd.WaitDelay = 10 * time.Second
-	if err := cmd.Start(); err != nil {
-		w.Close()
-		s.err = fmt.Errorf("running %s: %w", HelperName, err)
-		return s
-	}
-	s.cmd, s.request = cmd, w
-	return s
-}
-
-// start hands the helper its request (NUL-ended arguments) and waits for
-// it: its exit status, and an error saying what it said when that is not
-// 0.
-func (s *starter) start(args []string) (int, error) {
-	if s.err != nil {
-		return -1, s.err
-	}
-	var req strings.Builder
-	for _, a := range args {
-		req.WriteString(a)
-		req.WriteByte(0)
-	}
-	_, werr := io.WriteString(s.request, req.String())
-	s.request.Close()
-	err := s.cmd.Wait()
-	status := exitStatus(err)
-	switch {
-	case status == 0:
-		return 0, nil
-	case werr != nil:
-		return status, fmt.Errorf("handing %s its request: %w", HelperName, werr)
-	}
-	if msg := strings.TrimPrefix(strings.TrimSpace(s.stderr.String()), "nixlxc: "); msg != "" {
-		return status, errors.New(oneline.Clean(msg))
-	}
-	return status, fmt.Errorf("liblxc: %w (%s %s)", lxc.ErrStartFailed, HelperName, err)
-}
-
-// cancel makes an unused helper exit: no request.
-func (s *starter) cancel() {
-	if s.err != nil {
-		return
-	}
-	s.request.Close()
-	go s.cmd.Wait()
 }

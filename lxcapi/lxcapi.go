@@ -15,6 +15,7 @@ import (
 	"time"
 
 	lxc "github.com/lxc/go-lxc"
+	"github.com/nixlxc/nixlxc/internal/oneline"
 	"golang.org/x/sys/unix"
 )
 
@@ -112,10 +113,6 @@ type Handle struct {
 	c      *lxc.Container
 	path   string // the LXC path
 	config string
-	// starter is the helper that starts the container: started as the
-	// handle is opened, it loads liblxc while nixlxc checks the container,
-	// then waits for Start's request. Nil once used.
-	starter *starter
 }
 
 // Open opens the container.
@@ -124,20 +121,14 @@ func (r Runtime) Open(name string) (*Handle, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Handle{c: c, path: r.Path, config: r.configPath(name), starter: newStarter()}, nil
+	return &Handle{c: c, path: r.Path, config: r.configPath(name)}, nil
 }
 
 // State is the container's LXC state.
 func (h *Handle) State() string { return h.c.State().String() }
 
-// Close releases the handle; a helper it did not use exits.
-func (h *Handle) Close() {
-	if h.starter != nil {
-		h.starter.cancel()
-		h.starter = nil
-	}
-	h.c.Release()
-}
+// Close releases the handle.
+func (h *Handle) Close() { h.c.Release() }
 
 // Start starts the container with its config as it is on disk now, in the
 // background, and returns once LXC reports it running; failures carry
@@ -149,19 +140,23 @@ func (h *Handle) Close() {
 // own reading of its mounts, and so that a config liblxc cannot load fails
 // with liblxc's reason.
 func (h *Handle) Start(logFile string) error {
-	s := h.starter
-	h.starter = nil
-	if s == nil {
-		// A second start on the handle.
-		s = newStarter()
-	}
 	if err := loadConfig(h.c, h.config, logFile); err != nil {
-		s.cancel()
 		return err
 	}
+	args := append([]string{h.path, h.c.Name(), h.config, logFile}, lockedSources(bindSources(h.c))...)
+	cmd, err := helperCommand("start", args...)
+	if err != nil {
+		return err
+	}
+	// liblxc writes its reasons to the log; what the helper says itself
+	// is one line on stderr. The monitor, a fork of the helper, keeps
+	// none of these files open.
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	cmd.WaitDelay = 10 * time.Second
 	offset := fileSize(logFile)
-	status, err := s.start(append([]string{h.path, h.c.Name(), h.config, logFile}, lockedSources(bindSources(h.c))...))
-	switch status {
+	err = cmd.Run()
+	switch exitStatus(err) {
 	case 0:
 		return nil
 	case helperNoConfig:
@@ -173,7 +168,10 @@ func (h *Handle) Start(logFile string) error {
 	if msg := lastError(logFile, offset); msg != "" {
 		return fmt.Errorf("liblxc: %s", msg)
 	}
-	return err
+	if msg := strings.TrimPrefix(strings.TrimSpace(stderr.String()), "nixlxc: "); msg != "" {
+		return errors.New(oneline.Clean(msg))
+	}
+	return fmt.Errorf("liblxc: %w (%s)", lxc.ErrStartFailed, err)
 }
 
 // helperNoConfig is the helper's exit status for a config that did not load.
