@@ -91,6 +91,16 @@ func TestContainerLifecycle(t *testing.T) {
 	if r := h.nixlxcInput("piped\n", "run", "demo", "--", "cat"); r.stdout != "piped\n" {
 		t.Errorf("stdin does not reach the command: %s", r)
 	}
+	// A nixlxc without its helper says so, in one line.
+	lone := filepath.Join(h.dir, "nohelper", "nixlxc")
+	if data, err := os.ReadFile(binary); err != nil || os.MkdirAll(filepath.Dir(lone), 0o755) != nil || os.WriteFile(lone, data, 0o755) != nil {
+		t.Fatalf("copying nixlxc: %v", err)
+	}
+	missing := exec.Command(lone, "run", "demo", "--", "true")
+	missing.Env = h.env
+	if out, err := missing.CombinedOutput(); err == nil || strings.Count(string(out), "\n") != 1 || !strings.HasPrefix(string(out), "nixlxc: ") || !strings.Contains(string(out), "nixlxc-helper is missing") {
+		t.Errorf("run without nixlxc-helper: %v, %q; want one line saying it is missing", err, out)
+	}
 	// login: root's login shell; the exit status passes through too.
 	if r := h.nixlxcInput("echo in-$(hostname) $HOME; exit 3\n", "login", "demo"); r.code != 3 || !strings.Contains(r.stdout, "in-demo /root") {
 		t.Errorf("login: %s, want the shell's output and its exit status 3", r)

@@ -73,7 +73,25 @@ func TestMain(m *testing.M) {
 		os.RemoveAll(dir)
 		os.Exit(code)
 	}
+	if binary != "" && !hasHelper(binary) {
+		// Every container test would fail on it, one by one.
+		fmt.Fprintf(os.Stderr, "%s=%s: nixlxc-helper is not next to it nor in ../libexec/nixlxc/ (make helper HELPER=%s)\n",
+			envBinary, binary, filepath.Join(filepath.Dir(binary), "nixlxc-helper"))
+		os.Exit(1)
+	}
 	os.Exit(m.Run())
+}
+
+// hasHelper reports whether the nixlxc binary has its helper where it looks
+// for it (lxcapi.findHelper).
+func hasHelper(binary string) bool {
+	dir := filepath.Dir(binary)
+	for _, p := range []string{filepath.Join(dir, "nixlxc-helper"), filepath.Join(filepath.Dir(dir), "libexec", "nixlxc", "nixlxc-helper")} {
+		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() && st.Mode()&0o111 != 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // useTestNixConfig hands Nix the tests' own settings (scripts/test-nix.conf:
