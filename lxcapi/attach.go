@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"os/signal"
 	"strconv"
-	"sync"
 	"time"
 
 	lxc "github.com/lxc/go-lxc"
@@ -18,12 +17,16 @@ import (
 
 // A command run inside a container is untrusted: it must not get hold of the
 // user's terminal, where TIOCSTI would let it type commands into the host
-// shell. So nixlxc never attaches from its own process: nixlxc-helper
-// attaches (see helper.go), from a session of its own, and the command
-// leads a session of its own too, without a controlling terminal. When the
-// user is at a terminal, the command gets a pty from the container's own
-// devpts instead, as its controlling terminal, which nixlxc relays, as
-// lxc-attach does.
+// shell, and where a process it leaves behind would read what the user
+// types after run has returned. So nixlxc never attaches from its own
+// process: nixlxc-helper attaches (see helper.go), from a session of its
+// own, and the command leads a session of its own too. None of the
+// terminal's descriptors crosses: when stdin is the terminal, the command
+// gets a pty of the container's own devpts instead, as its controlling
+// terminal, for each of stdin, stdout and stderr that is the terminal;
+// otherwise a pipe for each of stdout and stderr that is. nixlxc relays
+// them while the command runs (relay.go). What is not a terminal (a pipe,
+// a file) is handed over as it is.
 
 // Run runs argv inside the running container with a clean environment and
 // returns its exit status (127: no such command; 128+N: killed by signal N).
@@ -32,9 +35,9 @@ func (r Runtime) Run(ctx context.Context, name string, argv, env []string, cwd s
 	if len(argv) == 0 {
 		return -1, errors.New("no command to run")
 	}
-	terminal := isTerminal(io.Stdin) && isTerminal(io.Stdout)
+	t := terminals{in: isTerminal(io.Stdin), out: isTerminal(io.Stdout), err: isTerminal(io.Stderr)}
 	mode := "0"
-	if terminal {
+	if t.in {
 		mode = "1"
 	}
 	args := append([]string{r.Path, name, r.configPath(name), cwd, mode, strconv.Itoa(len(env))}, env...)
@@ -42,7 +45,7 @@ func (r Runtime) Run(ctx context.Context, name string, argv, env []string, cwd s
 	if err != nil {
 		return -1, err
 	}
-	if io.Replace && !terminal && ownStdio(io) {
+	if io.Replace && !t.any() && ownStdio(io) {
 		// The helper keeps this process's session and process group, so
 		// the terminal's ^C reaches it, and it passes the signals on; the
 		// command still leads a session of its own.
@@ -50,16 +53,20 @@ func (r Runtime) Run(ctx context.Context, name string, argv, env []string, cwd s
 		return -1, fmt.Errorf("running %s: %w", cmd.Path, err)
 	}
 	cmd.SysProcAttr = &unix.SysProcAttr{Setsid: true}
-
-	if terminal {
-		return r.runOnTerminal(ctx, cmd, name, io)
-	}
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = io.Stdin, io.Stdout, io.Stderr
+	if t.any() {
+		return r.runRelayed(ctx, cmd, name, io, t)
+	}
 	if err := cmd.Start(); err != nil {
 		return -1, err
 	}
 	return waitChild(ctx, cmd)
 }
+
+// terminals says which of stdin, stdout and stderr are a terminal.
+type terminals struct{ in, out, err bool }
+
+func (t terminals) any() bool { return t.in || t.out || t.err }
 
 // ownStdio reports whether io is this process's stdin, stdout and stderr.
 func ownStdio(io Stdio) bool {
@@ -112,55 +119,96 @@ func waitChild(ctx context.Context, cmd *exec.Cmd) (int, error) {
 	return 0, nil
 }
 
-// runOnTerminal gives the command a pty of the container's own devpts and
-// relays it to the user's terminal, in raw mode, resized along with it.
-func (r Runtime) runOnTerminal(ctx context.Context, cmd *exec.Cmd, name string, io Stdio) (int, error) {
-	c, err := r.open(name)
-	if err != nil {
-		return -1, err
-	}
-	master, slave, err := containerPty(c)
-	c.Release()
-	if err != nil {
-		return -1, fmt.Errorf("allocating a terminal in %s: %w", name, err)
-	}
-	defer master.Close()
-	copyWinsize(io.Stdin, master)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
-
-	restore, err := makeRaw(io.Stdin)
-	if err != nil {
-		slave.Close()
-		return -1, err
-	}
-	defer restore()
-	winch := make(chan os.Signal, 1)
-	signal.Notify(winch, unix.SIGWINCH)
-	defer signal.Stop(winch)
-	go func() {
-		for range winch {
-			copyWinsize(io.Stdin, master)
+// runRelayed runs cmd with a pty of the container's own in place of each
+// of the user's files that is a terminal, when stdin is one (relayed with
+// the terminal raw, resized along with it, so ^C and job control work
+// inside), or else a pipe in place of stdout and stderr where they are.
+// The relays end when the command does.
+func (r Runtime) runRelayed(ctx context.Context, cmd *exec.Cmd, name string, std Stdio, t terminals) (int, error) {
+	var outputs []*outputRelay
+	var input *inputRelay
+	var childEnds []*os.File
+	defer func() {
+		if input != nil {
+			input.stop()
+		}
+		for _, o := range outputs {
+			o.stop()
+		}
+		for _, f := range childEnds {
+			f.Close()
 		}
 	}()
 
+	if t.in {
+		c, err := r.open(name)
+		if err != nil {
+			return -1, err
+		}
+		master, slave, err := containerPty(c)
+		c.Release()
+		if err != nil {
+			return -1, fmt.Errorf("allocating a terminal in %s: %w", name, err)
+		}
+		childEnds = append(childEnds, slave)
+		cmd.Stdin = slave
+		// The pty's output (the command's, on what was the terminal, and
+		// the echo of what the user types) goes to the terminal: stdout if
+		// it is one, else stderr, else stdin itself.
+		terminal := std.Stdin
+		if t.err {
+			cmd.Stderr, terminal = slave, std.Stderr
+		}
+		if t.out {
+			cmd.Stdout, terminal = slave, std.Stdout
+		}
+		outputs = append(outputs, relayOutput(master, terminal))
+		copyWinsize(std.Stdin, master)
+		restore, err := makeRaw(std.Stdin)
+		if err != nil {
+			return -1, err
+		}
+		defer restore()
+		winch := make(chan os.Signal, 1)
+		signal.Notify(winch, unix.SIGWINCH)
+		defer signal.Stop(winch)
+		go func() {
+			for range winch {
+				copyWinsize(std.Stdin, master)
+			}
+		}()
+		if input, err = relayKeys(std.Stdin, master); err != nil {
+			return -1, err
+		}
+	} else {
+		for _, p := range []struct {
+			is   bool
+			std  *os.File
+			into *io.Writer
+		}{{t.out, std.Stdout, &cmd.Stdout}, {t.err, std.Stderr, &cmd.Stderr}} {
+			if !p.is {
+				continue
+			}
+			pr, pw, err := os.Pipe()
+			if err != nil {
+				return -1, err
+			}
+			childEnds = append(childEnds, pw)
+			outputs = append(outputs, relayOutput(pr, p.std))
+			*p.into = pw
+		}
+	}
+
 	if err := cmd.Start(); err != nil {
-		slave.Close()
 		return -1, err
 	}
-	slave.Close()
-	go copyQuiet(master, io.Stdin)
-	var out sync.WaitGroup
-	out.Add(1)
-	go func() {
-		defer out.Done()
-		copyQuiet(io.Stdout, master)
-	}()
-	status, err := waitChild(ctx, cmd)
-	out.Wait() // the pty reads EIO once the last holder of its slave is gone
-	return status, err
+	// Only the helper, and through it the command, holds the child's ends.
+	for _, f := range childEnds {
+		f.Close()
+	}
+	childEnds = nil
+	return waitChild(ctx, cmd)
 }
-
-func copyQuiet(dst io.Writer, src io.Reader) { io.Copy(dst, src) }
 
 // containerPty opens a pty pair in the container's devpts instance, through
 // the devpts descriptor liblxc keeps: a path inside the container could be
@@ -171,7 +219,8 @@ func containerPty(c *lxc.Container) (master, slave *os.File, err error) {
 		return nil, nil, err
 	}
 	defer devpts.Close()
-	mfd, err := unix.Openat(int(devpts.Fd()), "ptmx", unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
+	// Non-blocking: the relay's reads end by deadline (relay.go).
+	mfd, err := unix.Openat(int(devpts.Fd()), "ptmx", unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC|unix.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, nil, fmt.Errorf("opening ptmx: %w", err)
 	}
@@ -200,8 +249,14 @@ func isTerminal(f *os.File) bool {
 }
 
 func copyWinsize(from, to *os.File) {
-	if ws, err := unix.IoctlGetWinsize(int(from.Fd()), unix.TIOCGWINSZ); err == nil {
-		unix.IoctlSetWinsize(int(to.Fd()), unix.TIOCSWINSZ, ws)
+	ws, err := unix.IoctlGetWinsize(int(from.Fd()), unix.TIOCGWINSZ)
+	if err != nil {
+		return
+	}
+	// Through the raw descriptor: Fd would put a pollable file (the relay's
+	// pty) in blocking mode, where its read deadline no longer works.
+	if raw, err := to.SyscallConn(); err == nil {
+		raw.Control(func(fd uintptr) { unix.IoctlSetWinsize(int(fd), unix.TIOCSWINSZ, ws) })
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -110,16 +111,18 @@ func TestContainerLifecycle(t *testing.T) {
 	if r := h.nixlxc("run", "demo", "--", "sh", "-c", "exec 3</dev/tty"); r.code == 0 {
 		t.Error("the command inside could open /dev/tty")
 	}
-	// ...not even when nixlxc has one (its output to a file, so the
-	// command is not given a pty), and ^C at that terminal reaches it.
+	// ...and when only stdin is the user's terminal (its output to a
+	// file), its terminal is a pty of the container's own, not the user's
+	// (tty finds it in the container's /dev/pts), and ^C at the user's
+	// terminal reaches it (TestRunNeverHandsOverTheTerminal has the rest).
 	out1, out2 := filepath.Join(h.dir, "tty-out"), filepath.Join(h.dir, "int-out")
-	session := exec.Command("script", "-qec", binary+" run demo -- sh -c 'exec 3</dev/tty && echo OPENED' >"+out1, "/dev/null")
+	session := exec.Command("script", "-qec", binary+" run demo -- sh -c 'tty; test -t 1 || echo NOT-A-TERMINAL' >"+out1, "/dev/null")
 	session.Env = h.env
-	if out, err := session.CombinedOutput(); err == nil || !strings.Contains(string(out), "/dev/tty") {
-		t.Errorf("at a terminal, the command could open /dev/tty (%v):\n%s", err, out)
+	if out, err := session.CombinedOutput(); err != nil {
+		t.Errorf("at a terminal, output to a file: %v\n%s", err, out)
 	}
-	if got, _ := os.ReadFile(out1); strings.Contains(string(got), "OPENED") {
-		t.Error("at a terminal, the command could open /dev/tty")
+	if got, _ := os.ReadFile(out1); !regexp.MustCompile(`^/dev/pts/[0-9]+\nNOT-A-TERMINAL\n$`).Match(got) {
+		t.Errorf("at a terminal, with its output in a file, the command's stdin is not a pty of the container's own, or its stdout is not the file: %q", got)
 	}
 	intr := exec.Command("sh", "-c", "(sleep 1; printf '\\003'; sleep 1) | script -qec \""+binary+" run demo -- sh -c 'trap \\\"echo got-int; exit 5\\\" INT; echo ready; sleep 30 & wait' >"+out2+"\" /dev/null")
 	intr.Env = h.env
