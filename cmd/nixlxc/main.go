@@ -7,10 +7,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/nixlxc/nixlxc/internal/oneline"
 	"io"
 	"os"
+	"os/signal"
 	"strings"
+
+	"github.com/nixlxc/nixlxc/internal/oneline"
 
 	"github.com/nixlxc/nixlxc/container"
 	"github.com/nixlxc/nixlxc/lxcapi"
@@ -32,6 +34,12 @@ const (
 func main() {
 	// Nothing the caller holds open may reach a container (see lxcapi).
 	lxcapi.ShedInherited()
+	// A reader that went away (nixlxc create ... | head -1) must not kill
+	// nixlxc half-way, as SIGPIPE would, leaving a half-made container:
+	// with SIGPIPE notified, a write to the closed pipe fails (EPIPE), the
+	// output is lost and the command carries on to its end. Children get
+	// the default disposition back at exec.
+	signal.Notify(make(chan os.Signal, 1), unix.SIGPIPE)
 	os.Exit(run(os.Args, os.Stdout, os.Stderr))
 }
 
