@@ -12,6 +12,7 @@ import (
 	"github.com/nixlxc/nixlxc/generations"
 	"github.com/nixlxc/nixlxc/internal/inputfile"
 	"github.com/nixlxc/nixlxc/internal/oneline"
+	"github.com/nixlxc/nixlxc/internal/procstat"
 	"github.com/nixlxc/nixlxc/ipam"
 	"github.com/nixlxc/nixlxc/revert"
 	"github.com/nixlxc/nixlxc/rmtree"
@@ -29,6 +30,9 @@ type CreateOptions struct {
 	Flake string
 	// Ephemeral makes it ephemeral whatever its file says, for good.
 	Ephemeral bool
+	// Throwaway: run --rm makes it and destroys it when its command
+	// ends; if this process dies first, doctor destroys it.
+	Throwaway bool
 	// declared: apply makes it, from a declaration, whose builds may read
 	// allow (Source.Allow).
 	declared bool
@@ -93,6 +97,7 @@ func (m *Manager) Create(ctx context.Context, name, file string, o CreateOptions
 			Created:     time.Now().UTC(),
 			SharedIDMap: o.SharedIDMap,
 			Ephemeral:   o.Ephemeral,
+			Throwaway:   o.throwaway(),
 			Declared:    o.declared,
 			Settings:    settings,
 		}
@@ -336,4 +341,26 @@ func closeContainerDir(dir string, gid int) error {
 		return err
 	}
 	return os.Chmod(dir, 0o710)
+}
+
+// throwaway is this process, for a throwaway container's record.
+func (o CreateOptions) throwaway() *process {
+	if !o.Throwaway {
+		return nil
+	}
+	started, _ := procstat.StartTime(os.Getpid())
+	return &process{PID: os.Getpid(), Started: started}
+}
+
+// process is one process, told apart from a later one with its id by when
+// it started.
+type process struct {
+	PID     int       `json:"pid"`
+	Started time.Time `json:"started"`
+}
+
+// alive says whether p still runs.
+func (p process) alive() bool {
+	started, err := procstat.StartTime(p.PID)
+	return err == nil && started.Equal(p.Started)
 }

@@ -156,6 +156,9 @@ func (d *doctor) surveyContainer(name string, running bool, holders map[string][
 	default:
 		c.Destroying = rec.Destroying
 		c.Active = rec.Active
+		if rec.Throwaway != nil && !rec.Throwaway.alive() {
+			c.OrphanOf = rec.Throwaway.PID
+		}
 	}
 	if holders != nil {
 		have := map[string]bool{}
@@ -271,7 +274,7 @@ func (d *doctor) repair(ctx context.Context, f diagnose.Finding) error {
 		return d.m.net.resetLeaseDB()
 	case diagnose.RebuildRecord:
 		return d.m.recs.withIdle(name, func() error { return d.rebuildRecord(name) })
-	case diagnose.FinishDestroy:
+	case diagnose.FinishDestroy, diagnose.DestroyThrowaway:
 		return d.m.Destroy(ctx, name, true)
 	case diagnose.RemoveContainerDir:
 		return d.m.recs.withIdle(name, func() error {

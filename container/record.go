@@ -32,6 +32,9 @@ type record struct {
 	SharedIDMap bool   `json:"sharedIdmap,omitempty"`
 	// Ephemeral: created with --ephemeral, which every build keeps.
 	Ephemeral bool `json:"ephemeral,omitempty"`
+	// Throwaway is the nixlxc run --rm that made it to destroy it after
+	// its command: doctor destroys it once that process is gone.
+	Throwaway *process `json:"throwaway,omitempty"`
 	// Declared: apply manages it (made it, or took it over); its config
 	// file is the one apply writes.
 	Declared bool `json:"declared,omitempty"`

@@ -26,6 +26,7 @@ const (
 	RebuildRecord             // rebuild an unreadable record from the LXC config and profile
 	UnmountRootfs             // unmount the in-memory root of a stopped ephemeral container
 	FinishDestroy             // finish an interrupted destroy
+	DestroyThrowaway          // destroy a run --rm container whose nixlxc is gone
 	RemoveContainerDir        // remove an LXC directory that has no record
 	RemoveProfile             // remove a profile of this installation that has no container
 	PointProfile              // point the profile at generation Generation
@@ -92,6 +93,9 @@ type Container struct {
 	// EphemeralMounted: it is stopped, and the in-memory root nixlxc
 	// mounted for it is still there (it stopped on its own).
 	EphemeralMounted bool
+	// OrphanOf is the process id of the nixlxc run --rm that made it, when
+	// that process is gone (0: not a throwaway, or its nixlxc runs).
+	OrphanOf int
 }
 
 // Owner says who made a profile directory.
@@ -276,6 +280,8 @@ func classifyContainer(c Container, dbLost bool) []Finding {
 		return []Finding{{Subject: name, Problem: name + ": LXC directory of a container that does not exist (an interrupted create)", Repair: RemoveContainerDir}}
 	case c.Destroying:
 		return []Finding{{Subject: name, Problem: name + ": its destroy was interrupted", Repair: FinishDestroy}}
+	case c.OrphanOf != 0:
+		return []Finding{{Subject: name, Problem: fmt.Sprintf("%s: throwaway container of a nixlxc run --rm that is gone (process %d)", name, c.OrphanOf), Repair: DestroyThrowaway}}
 	}
 	var out []Finding
 	if c.EphemeralMounted {

@@ -31,7 +31,7 @@ func summary(fs []Finding) []string {
 }
 
 var repairNames = map[Repair]string{
-	ResetLeaseDB: "resetdb", RebuildRecord: "rebuild", FinishDestroy: "destroy", RemoveContainerDir: "rmdir",
+	ResetLeaseDB: "resetdb", RebuildRecord: "rebuild", FinishDestroy: "destroy", DestroyThrowaway: "rmthrowaway", RemoveContainerDir: "rmdir",
 	RemoveProfile: "rmprofile", ReleaseLeases: "release", ReleaseSharedRange: "releaseshared", LeaseAgain: "lease",
 	DeleteVeth: "veth", RemoveBuild: "build", RemoveGCRoot: "gcroot", RemoveLock: "lock", SetUpHost: "setup",
 	TearDownHost: "teardown", RemoveCgroup: "cgroup", UnmountRootfs: "unmount", RemoveForwards: "rmforwards",
@@ -154,6 +154,13 @@ func TestClassify(t *testing.T) {
 				{Name: "b", Destroying: true, EphemeralMounted: true},
 			},
 		}, []string{"a:unmount", "b:destroy"}},
+		{"a run --rm container whose nixlxc is gone is destroyed, and nothing else of it repaired", Listing{
+			Containers: []Container{
+				func() Container { c := healthy("rm-1"); c.OrphanOf, c.MissingLeases = 42, []string{"idmap"}; return c }(),
+				healthy("rm-2"),
+			},
+			Holders: map[string][]string{"rm-2": {"hostonly/4"}},
+		}, []string{"rm-1:rmthrowaway"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -41,6 +41,21 @@ func TestRunRm(t *testing.T) {
 	if r.code != 130 {
 		t.Errorf("run --rm interrupted: %s, want exit 130", r)
 	}
+	// A nixlxc killed outright (SIGKILL) leaves its throwaway container
+	// running: doctor finds it and --repair destroys it.
+	r = h.interrupt(syscall.SIGKILL, "ready", "run", "--rm", "--config", file, "--", "sh", "-c", "echo ready; exec sleep 60")
+	if l := h.list(); len(l) != 1 || !strings.HasPrefix(l[0].Name, "rm-") || l[0].State != "RUNNING" {
+		t.Fatalf("after a SIGKILL of run --rm: %+v (%s)", l, r)
+	}
+	if f := h.doctor(false); len(f) != 1 || !strings.Contains(f[0].Problem, "throwaway container of a nixlxc run --rm that is gone") {
+		t.Errorf("doctor after a SIGKILL of run --rm: %+v", f)
+	}
+	if f := h.doctor(true); len(f) != 1 || !f[0].Repaired {
+		t.Errorf("doctor --repair after a SIGKILL of run --rm: %+v", f)
+	}
+	if l := h.list(); len(l) != 0 {
+		t.Errorf("doctor --repair left %+v", l)
+	}
 	// ^C while it is being made: it is undone.
 	r = h.interruptStderr(syscall.SIGINT, "building", "run", "--rm", "--config", h.file("slow.nix", `{ configuration = { pkgs, ... }: {
   environment.etc.slow.source = pkgs.runCommand "slow-build" { } "sleep 30; echo `+h.dir+` > $out";

@@ -101,7 +101,7 @@ func runThrowaway(c *cli.Context, argv []string) error {
 		}
 		return err
 	}
-	if err := m.Create(ctx, name, c.String("config"), container.CreateOptions{Ephemeral: true}); err != nil {
+	if err := m.Create(ctx, name, c.String("config"), container.CreateOptions{Ephemeral: true, Throwaway: true}); err != nil {
 		return interrupted(err)
 	}
 	defer func() {
