@@ -230,8 +230,19 @@ func journal(ctx context.Context, lxc runtime, name string, o LogOptions, w *one
 	status, err := lxc.Run(ctx, name, argv, env(), "/", Stdio{Stdin: devnull, Stdout: pw, Stderr: ew})
 	pw.Close()
 	ew.Close()
-	<-copied
-	<-copied
+	// A process journalctl left in the container may hold the pipes open
+	// for ever: once it has ended, what it wrote is read for a while, and
+	// then the pipes are closed.
+	grace := time.After(2 * time.Second)
+	for n := 0; n < 2; n++ {
+		select {
+		case <-copied:
+		case <-grace:
+			pr.Close()
+			er.Close()
+			<-copied
+		}
+	}
 	w.Flush()
 	switch {
 	case ctx.Err() != nil && o.Follow:

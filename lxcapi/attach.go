@@ -54,6 +54,10 @@ func (r Runtime) Run(ctx context.Context, name string, argv, env []string, cwd s
 	}
 	cmd.SysProcAttr = &unix.SysProcAttr{Setsid: true}
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = io.Stdin, io.Stdout, io.Stderr
+	// Output nixlxc reads (logs, activation) comes through pipes a process
+	// the command left in the container may hold open for ever: once the
+	// helper has exited, its output is read for this long, not until EOF.
+	cmd.WaitDelay = 2 * time.Second
 	if t.any() {
 		return r.runRelayed(ctx, cmd, name, io, t)
 	}

@@ -2,9 +2,11 @@ package tests
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"os/exec"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -106,6 +108,29 @@ func TestLogs(t *testing.T) {
 		}
 	}
 
+	// A container cannot hold logs for ever: a journalctl of its own that
+	// ignores SIGTERM and leaves a process holding the output behind
+	// still lets nixlxc logs end at SIGTERM.
+	h.must("run", "dlogs", "--", "sh", "-c", `mkdir -p /run/wrappers/bin && printf '#!/bin/sh\ntrap "" TERM\necho planted\nsleep 1000 &\nwhile :; do sleep 1; done\n' > /run/wrappers/bin/journalctl && chmod +x /run/wrappers/bin/journalctl`)
+	hang := exec.Command(binary, "logs", "-n", "1", "dlogs")
+	hang.Env = h.env
+	var hangOut syncBuffer
+	hang.Stdout, hang.Stderr = &hangOut, &hangOut
+	if err := hang.Start(); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, time.Minute, "the planted journalctl runs", func() bool { return strings.Contains(hangOut.String(), "planted") })
+	hang.Process.Signal(syscall.SIGTERM)
+	ended := make(chan error, 1)
+	go func() { ended <- hang.Wait() }()
+	select {
+	case <-ended:
+	case <-time.After(2 * time.Minute):
+		hang.Process.Kill()
+		t.Errorf("nixlxc logs did not end at SIGTERM while the container's journalctl held it:\n%s", hangOut.String())
+	}
+	h.must("run", "dlogs", "--", "rm", "/run/wrappers/bin/journalctl")
+
 	// A stopped container still has its console log.
 	h.must("stop", "dlogs")
 	if out := h.must("logs", "dlogs"); !strings.Contains(out, "Reached target") {
@@ -113,4 +138,22 @@ func TestLogs(t *testing.T) {
 	}
 	h.fails(3, []string{"nope"}, "logs", "nope")
 	h.fails(2, []string{"-n"}, "logs", "-n", "-1", "dlogs")
+}
+
+// syncBuffer is a buffer a command writes while the test reads it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
