@@ -53,6 +53,10 @@ type HostConfig struct {
 	// bind mount's source may be theirs. Not the network's: it lives here
 	// because host.json is read here (package container uses it).
 	TrustedOwners []string `json:"trustedOwners"`
+	// AllowPrivilegedForwards lets config files forward host ports below
+	// 1024, which are system services' (ssh, DNS, mail): the admin's
+	// choice, never a config file's. Package container uses it.
+	AllowPrivilegedForwards bool `json:"allowPrivilegedForwards"`
 }
 
 // IPv6Config is the routed prefix containers with enableNat get addresses

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 
 	"github.com/nixlxc/nixlxc/bridges"
+	"github.com/nixlxc/nixlxc/hostports"
 	"github.com/nixlxc/nixlxc/nixsys"
 	"github.com/nixlxc/nixlxc/spec"
 )
@@ -138,4 +139,16 @@ func (f *fakeNix) pathOf(b nixsys.Build) (string, error) {
 	}
 	sum := sha256.Sum256([]byte(b.Name + "\x00" + c.System + "\x00" + b.Settings.JSON() + "\x00" + b.IP))
 	return filepath.Join(f.store, hex.EncodeToString(sum[:10])+"-nixos-system-"+b.Name), nil
+}
+
+func (f *fakeHost) HostAddresses() ([]bridges.LinkAddress, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.addresses, nil
+}
+
+func (f *fakeHost) Listeners() ([]hostports.Listener, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.listeners, nil
 }

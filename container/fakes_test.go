@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/nixlxc/nixlxc/bridges"
+	"github.com/nixlxc/nixlxc/hostports"
 	"github.com/nixlxc/nixlxc/internal/testenv"
 	"github.com/nixlxc/nixlxc/lxcapi"
 	"github.com/nixlxc/nixlxc/nixsys"
@@ -235,6 +236,9 @@ type fakeHost struct {
 	forwards map[string][]bridges.Forward
 	// rules counts each container's forward rules "in the kernel".
 	rules map[string]int
+	// addresses and listeners are the host's.
+	addresses []bridges.LinkAddress
+	listeners []hostports.Listener
 }
 
 func (f *fakeHost) Config() (bridges.HostConfig, error) { return f.config, nil }

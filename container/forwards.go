@@ -74,9 +74,13 @@ func prefixAddr(s string) netip.Addr {
 
 // forward makes the container's port forwards those its settings s ask
 // for, with its current leases; undo puts back what it had. A port
-// another container holds is refused, naming it, and nothing changes.
+// another container holds, or one the host does not give (hostports), is
+// refused, naming it, and nothing changes.
 func (nw *network) forward(ctx context.Context, name string, s spec.Settings) (undo func(), err error) {
 	undo = func() {}
+	if err := nw.checkForwardPorts(s.ForwardPorts); err != nil {
+		return undo, err
+	}
 	fs, err := nw.forwardsOf(ctx, name, s)
 	if err != nil {
 		return undo, err

@@ -92,7 +92,8 @@ func New(o Options) (*Manager, error) {
 	}
 	m.recs = &records{paths: m.paths}
 	m.cfg = &configs{paths: m.paths, recs: m.recs}
-	m.net = &network{paths: m.paths, recs: m.recs, host: netlinkHost{m.paths.hostNet()}, note: func(format string, args ...any) { m.emit(Note, "", format, args...) }}
+	m.net = &network{paths: m.paths, recs: m.recs, host: netlinkHost{m.paths.hostNet()}, note: func(format string, args ...any) { m.emit(Note, "", format, args...) },
+		warn: func(container, format string, args ...any) { m.emit(Warning, container, format, args...) }}
 	m.cfg.net = m.net
 	exprs := m.paths.nixExprDir()
 	m.nix = func(src Source) builder { return nixsys.Nix{ExprDir: exprs, Args: src.NixArgs, Allow: src.Allow} }

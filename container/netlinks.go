@@ -228,5 +228,9 @@ func (nw *network) ensureHost(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// A setup puts the recorded forwards back: only those the host gives.
+	if err := nw.vetRecordedForwards(ctx); err != nil {
+		return err
+	}
 	return nw.host.Ensure(ctx, c)
 }

@@ -29,6 +29,8 @@ type network struct {
 	hostCfg *bridges.HostConfig
 	// note tells the user what a repair did.
 	note func(format string, args ...any)
+	// warn tells the user what nixlxc left undone, and why.
+	warn func(container, format string, args ...any)
 }
 
 // resetLeaseDB sets an unreadable database aside; every container then

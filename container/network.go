@@ -82,6 +82,9 @@ func (m *Manager) HostSetup(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := m.net.vetRecordedForwards(ctx); err != nil {
+		return err
+	}
 	rec, err := m.net.host.Setup(ctx, c)
 	if err != nil {
 		return err

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/nixlxc/nixlxc/bridges"
+	"github.com/nixlxc/nixlxc/hostports"
 	"github.com/nixlxc/nixlxc/lxcapi"
 	"github.com/nixlxc/nixlxc/nixsys"
 	"github.com/nixlxc/nixlxc/spec"
@@ -79,6 +80,8 @@ type hostNetwork interface {
 	SetForwards(ctx context.Context, name string, fs []bridges.Forward) error
 	ClearForwards(ctx context.Context, name string) error
 	ForwardRules() (map[string]int, error)
+	HostAddresses() ([]bridges.LinkAddress, error)
+	Listeners() ([]hostports.Listener, error)
 }
 
 // netlinkHost is the host's network through bridges.
@@ -94,6 +97,8 @@ func (netlinkHost) VethInUse(name string) (bool, error)            { return brid
 func (netlinkHost) DeleteLink(name string) error                   { return bridges.DeleteLink(name) }
 func (netlinkHost) PortsInUse() ([]string, error)                  { return bridges.PortsInUse() }
 func (netlinkHost) ForwardRules() (map[string]int, error)          { return bridges.ForwardRules() }
+func (netlinkHost) HostAddresses() ([]bridges.LinkAddress, error)  { return bridges.HostAddresses() }
+func (netlinkHost) Listeners() ([]hostports.Listener, error)       { return hostports.ReadListeners() }
 func (netlinkHost) StaleVeths(prefixes ...string) ([]string, error) {
 	return bridges.StaleVeths(prefixes...)
 }

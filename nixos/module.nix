@@ -28,7 +28,7 @@ let
   hostInterfaces = [ "brNC-*" "nh-*" "nb-*" "ni-*" ];
 
   hostJSON = builtins.toJSON ({
-    inherit (cfg) hostonlyIsolated trustedOwners;
+    inherit (cfg) hostonlyIsolated trustedOwners allowPrivilegedForwards;
     ipv6 = {
       inherit (cfg.ipv6) enable ipv6PrefixLength ipv6NameServers;
     } // lib.optionalAttrs (cfg.ipv6.ipv6Prefix != null) {
@@ -250,6 +250,12 @@ in
       default = [ ];
       example = [ "alice" ];
       description = "Users (names or uids) trusted as root is with host paths: the directories and symlinks on the way to a container's `bindMounts` host path, and the state and profile directories, may be theirs. Each of them could point such a path at any host file: list only users who could become root anyway.";
+    };
+
+    allowPrivilegedForwards = mkOption {
+      type = types.bool;
+      default = false;
+      description = "Whether containers' `forwardPorts` may take host ports below 1024 (ssh, DNS, mail: system services' ports). A port a host process listens on is refused either way.";
     };
 
     hostonlyIsolated = mkOption {
