@@ -111,6 +111,12 @@ func Plan(desired []Desired, current []Current, o Options) []Step {
 			destroys = append(destroys, Step{Name: c.Name, Action: Destroy, Reason: "not declared (--prune-all)"})
 		}
 	}
+	shared := sharedPorts(desired, have)
+	for i, s := range rest {
+		if why, ok := shared[s.Name]; ok {
+			rest[i] = Step{Name: s.Name, Action: Hold, Reason: why}
+		}
+	}
 	byName := func(s []Step) { sort.Slice(s, func(i, j int) bool { return s[i].Name < s[j].Name }) }
 	byName(destroys)
 	byName(rest)
@@ -181,4 +187,57 @@ func Changes(steps []Step) bool {
 		}
 	}
 	return false
+}
+
+// sharedPorts finds declared containers whose forwardPorts take a host
+// port another declared container takes, with why each is held: one of
+// them keeps the port (the one that has it now, else the first by name),
+// so which one gets it never depends on which build ends first.
+func sharedPorts(desired []Desired, have map[string]Current) map[string]string {
+	holds := func(d Desired) bool {
+		c, ok := have[d.Name]
+		if !ok {
+			return false
+		}
+		for _, f := range d.Settings.ForwardPorts {
+			for _, g := range c.Settings.ForwardPorts {
+				if f.Overlaps(g) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	var claims []Desired
+	for _, d := range desired {
+		if d.Err == "" && len(d.Settings.ForwardPorts) > 0 {
+			claims = append(claims, d)
+		}
+	}
+	sort.SliceStable(claims, func(i, j int) bool {
+		if hi, hj := holds(claims[i]), holds(claims[j]); hi != hj {
+			return hi
+		}
+		return claims[i].Name < claims[j].Name
+	})
+	held := map[string]string{}
+	var kept []Desired
+	for _, d := range claims {
+		why := ""
+		for _, k := range kept {
+			for _, f := range d.Settings.ForwardPorts {
+				for _, g := range k.Settings.ForwardPorts {
+					if why == "" && f.Overlaps(g) {
+						why = fmt.Sprintf("host port %s %d is declared for container %s too: a host port is one container's", f.Protocol, f.HostPort, k.Name)
+					}
+				}
+			}
+		}
+		if why != "" {
+			held[d.Name] = why
+			continue
+		}
+		kept = append(kept, d)
+	}
+	return held
 }

@@ -12,6 +12,9 @@ func TestPlan(t *testing.T) {
 	auto := spec.Settings{Autostart: spec.Autostart{Enable: true}}
 	nat := spec.Settings{Autostart: spec.Autostart{Enable: true}, Network: spec.Network{EnableNat: true}}
 	limited := spec.Settings{Autostart: spec.Autostart{Enable: true}, Limits: spec.Limits{Pids: 100}}
+	fwd := func(port int) spec.Settings {
+		return spec.Settings{ForwardPorts: []spec.ForwardPort{{Protocol: "tcp", HostPort: port, ContainerPort: 80}}}
+	}
 	running := func(name, system string, s spec.Settings) Current {
 		return Current{Name: name, Declared: true, Running: true, System: system, Active: system, Settings: s}
 	}
@@ -61,6 +64,11 @@ func TestPlan(t *testing.T) {
 			[]Desired{{Name: "a", Err: "containers.a: invalid limits.memory"}, {Name: "b", Err: "bad"}},
 			[]Current{stopped("a", "/s/a", spec.Settings{})}, Options{},
 			[]step{{"a", Hold, false, false, "invalid limits.memory"}, {"b", Hold, false, false, "bad"}}},
+		{"a host port declared twice: the container that has it keeps it, else the first by name; the other is held",
+			[]Desired{{Name: "a", Settings: fwd(8080)}, {Name: "b", Settings: fwd(8080)}, {Name: "c", Settings: fwd(9090)}, {Name: "d", Settings: fwd(9090)}, {Name: "e", Settings: fwd(9090)}},
+			[]Current{stopped("d", "/s/d", fwd(9090))}, Options{},
+			[]step{{"a", Create, false, false, "not on the host"}, {"b", Hold, false, false, "host port tcp 8080 is declared for container a too"},
+				{"c", Hold, false, false, "tcp 9090 is declared for container d too"}, {"d", Update, false, false, ""}, {"e", Hold, false, false, "container d too"}}},
 		{"--prune-all destroys hand-made ones too",
 			nil, []Current{{Name: "hand", System: "/s/h"}}, Options{PruneAll: true},
 			[]step{{"hand", Destroy, false, false, "--prune-all"}}},
