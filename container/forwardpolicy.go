@@ -52,7 +52,7 @@ func (nw *network) hostPorts() (hostports.Host, error) {
 
 // checkForwardPorts refuses a forward that would take what is not the
 // host's to give, naming it.
-func (nw *network) checkForwardPorts(fs []spec.ForwardPort) error {
+func (nw *network) checkForwardPorts(name string, fs []spec.ForwardPort) error {
 	if len(fs) == 0 {
 		return nil
 	}
@@ -66,7 +66,7 @@ func (nw *network) checkForwardPorts(fs []spec.ForwardPort) error {
 			c.Addr = netip.MustParseAddr(f.HostAddress)
 		}
 		if err := h.Check(c); err != nil {
-			return fmt.Errorf("%w forwardPorts[%d]: %v", ErrInvalid, i, err)
+			return fmt.Errorf("%w forwardPorts[%d] of %s: %v", ErrInvalid, i, name, err)
 		}
 	}
 	return nil

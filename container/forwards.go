@@ -78,7 +78,7 @@ func prefixAddr(s string) netip.Addr {
 // refused, naming it, and nothing changes.
 func (nw *network) forward(ctx context.Context, name string, s spec.Settings) (undo func(), err error) {
 	undo = func() {}
-	if err := nw.checkForwardPorts(s.ForwardPorts); err != nil {
+	if err := nw.checkForwardPorts(name, s.ForwardPorts); err != nil {
 		return undo, err
 	}
 	fs, err := nw.forwardsOf(ctx, name, s)
