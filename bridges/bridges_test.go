@@ -32,7 +32,10 @@ func TestParseHostConfig(t *testing.T) {
 	if c, err := ParseHostConfig([]byte(`{"trustedOwners":["alice","1000","svc$"]}`)); err != nil || len(c.TrustedOwners) != 3 {
 		t.Errorf("trustedOwners: %+v, %v", c, err)
 	}
-	if c, err := ParseHostConfig([]byte(`{}`)); err != nil || c.IPv6.Enable || c.InternetInterface != "" {
+	if c, err := ParseHostConfig([]byte(`{"bindMountSources":["/srv","/mnt/data"]}`)); err != nil || len(c.BindMountSources) != 2 {
+		t.Errorf("bindMountSources: %+v, %v", c, err)
+	}
+	if c, err := ParseHostConfig([]byte(`{}`)); err != nil || c.IPv6.Enable || c.InternetInterface != "" || c.BindMountSources != nil {
 		t.Errorf("defaults: %+v, %v", c, err)
 	}
 	for js, want := range map[string]string{
@@ -47,9 +50,12 @@ func TestParseHostConfig(t *testing.T) {
 		`{"ipv6":{"enable":true,"ipv6Prefix":"10.0.0.0","ipv6PrefixLength":64,"ipv6InternetInterfaceAddress":"2001:db8::2"}}`:    "not an IPv6 prefix",
 		`{"ipv6":{"enable":true,"ipv6Prefix":"2001:db8::","ipv6PrefixLength":64,"ipv6InternetInterfaceAddress":"2001:db8::"}}`:   "subnet-router",
 		`{"ipv6":{"ipv6NameServers":["dns.example"]}}`: "not an IP address",
-		`{} {}`:                             "trailing",
-		`{"trustedOwners":["alice","a b"]}`: "trustedOwners",
-		`{"trustedOwners":"alice"}`:         "trustedOwners",
+		`{} {}`:                                "trailing",
+		`{"trustedOwners":["alice","a b"]}`:    "trustedOwners",
+		`{"trustedOwners":"alice"}`:            "trustedOwners",
+		`{"bindMountSources":["srv"]}`:         "bindMountSources",
+		`{"bindMountSources":["/srv/../etc"]}`: "bindMountSources",
+		`{"bindMountSources":"/srv"}`:          "bindMountSources",
 	} {
 		_, err := ParseHostConfig([]byte(js))
 		if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), want) {

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"path"
 	"regexp"
 	"strings"
 
@@ -57,6 +58,11 @@ type HostConfig struct {
 	// 1024, which are system services' (ssh, DNS, mail): the admin's
 	// choice, never a config file's. Package container uses it.
 	AllowPrivilegedForwards bool `json:"allowPrivilegedForwards"`
+	// BindMountSources are the host directories containers' bind mounts
+	// may take their host paths from (absolute, clean); none by default:
+	// only the admin decides what of the host containers see. Package
+	// container enforces it.
+	BindMountSources []string `json:"bindMountSources"`
 }
 
 // IPv6Config is the routed prefix containers with enableNat get addresses
@@ -116,6 +122,11 @@ func (c HostConfig) Check() error {
 	for _, u := range c.TrustedOwners {
 		if !userPattern.MatchString(u) {
 			return fmt.Errorf("%w: trustedOwners: %q is not a user name or uid", ErrInvalid, u)
+		}
+	}
+	for _, d := range c.BindMountSources {
+		if !strings.HasPrefix(d, "/") || path.Clean(d) != d {
+			return fmt.Errorf("%w: bindMountSources: %q is not an absolute, clean path", ErrInvalid, d)
 		}
 	}
 	v6 := c.IPv6

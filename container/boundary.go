@@ -126,8 +126,11 @@ func (g *guard) checkSettings(name string, s spec.Settings) error {
 		}
 	}
 	trust := g.m.hostTrust()
+	if b.Allowed, err = g.bindSources(trust); err != nil {
+		return err
+	}
 	for _, hm := range mounts {
-		if err := checkHostMount(b, hm, writable, trust.resolve); err != nil {
+		if err := checkHostMount(b, hm, writable, trust); err != nil {
 			return fmt.Errorf("%w %s: %v", ErrInvalid, hm.what, err)
 		}
 	}
@@ -179,16 +182,17 @@ func rwWord(readOnly bool) string {
 	return "read-write"
 }
 
-// checkHostMount checks a mount's target and its host path, which resolve
-// resolves (hostTrust's, refusing a path another user could redirect).
-func checkHostMount(b lxcconf.Boundary, hm hostMount, writable map[string]string, resolve func(string, hostpath.Check) (string, error)) error {
+// checkHostMount checks a mount's target and its host path, which trust
+// resolves (refusing a path another user could redirect): the path must
+// resolve into a directory host.json allows (b.Allowed).
+func checkHostMount(b lxcconf.Boundary, hm hostMount, writable map[string]string, trust *hostTrust) error {
 	if err := b.CheckTarget(hm.target); err != nil {
 		return err
 	}
 	if err := b.CheckSource(hm.source, hm.readOnly); err != nil {
 		return err
 	}
-	resolved, err := resolve(hm.source, hostpath.Target)
+	resolved, err := trust.resolve(hm.source, hostpath.Target)
 	if errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("the host path %s does not exist", hm.source)
 	}
@@ -199,6 +203,9 @@ func checkHostMount(b lxcconf.Boundary, hm hostMount, writable map[string]string
 		if err := b.CheckSource(resolved, hm.readOnly); err != nil {
 			return fmt.Errorf("%s resolves to %s: %v", hm.source, resolved, err)
 		}
+	}
+	if !b.Allows(resolved, hm.readOnly) {
+		return notAllowed(hm.source, resolved, b.Allowed, trust.config)
 	}
 	st, err := os.Stat(resolved)
 	if err != nil {

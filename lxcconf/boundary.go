@@ -19,6 +19,9 @@ type Boundary struct {
 	// profile, the report directory), relative to the rootfs: a mount may
 	// not go over, into or above one.
 	Own []string
+	// Allowed are the host directories the admin lets bind sources lie in
+	// (host.json's bindMountSources), resolved: see Allows.
+	Allowed []string
 }
 
 // ProtectedDir is a directory no bind mount may reach.
@@ -62,7 +65,66 @@ func (b Boundary) CheckSource(src string, readOnly bool) error {
 	if !readOnly && within(src, nixStore) {
 		return fmt.Errorf("the host path %s is in the Nix store, which the host and every container share: only read-only", src)
 	}
+	if !readOnly {
+		if tree := systemTree(src); tree != "" {
+			return fmt.Errorf("the host path %s %s: never read-write, whatever host.json allows (mount it read-only, or bind a directory of its own)", src, tree)
+		}
+	}
 	return nil
+}
+
+// systemTrees hold what the host runs or trusts as root: its
+// configuration, programs, libraries, kernel, Nix and root's home, the
+// NixOS setuid wrappers and current system, systemd's units and state,
+// and NixOS' record of user ids. A read-write bind mount is id-mapped,
+// so the container's root writes there as host root: one file (a
+// systemd unit, /root/.bashrc, a setuid wrapper) and it is host root.
+// No admin's allowlist re-opens them read-write: a broad entry (/, /var)
+// must not hand them out by accident.
+var systemTrees = []string{
+	"/etc", "/root", "/boot", "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/nix",
+	"/run/wrappers", "/run/current-system", "/run/booted-system", "/run/systemd",
+	"/var/lib/nixos", "/var/lib/systemd",
+}
+
+// systemTree says how a read-write source would reach a system tree ("is
+// inside /etc, the host's own files", "contains /etc, ..."), or "". A
+// home directory's dotfiles (~/.bashrc, ~/.ssh) count: whoever writes them
+// runs as that user at her next login.
+func systemTree(src string) string {
+	for _, t := range systemTrees {
+		switch {
+		case within(src, t):
+			return "is inside " + t + ", one of the host's system trees"
+		case within(t, src):
+			return "contains " + t + ", one of the host's system trees"
+		}
+	}
+	parts := strings.Split(strings.TrimPrefix(src, "/"), "/")
+	if parts[0] == "home" {
+		switch {
+		case len(parts) <= 2:
+			return "holds home directories' dotfiles (.bashrc, .ssh)"
+		case strings.HasPrefix(parts[2], "."):
+			return "is a home directory's dotfile (" + parts[2] + ")"
+		}
+	}
+	return ""
+}
+
+// Allows says whether a bind source, resolved, lies in a directory the
+// admin allowed (Allowed). A read-only one in the Nix store needs no
+// entry: the store is world-readable and holds no secrets by design.
+func (b Boundary) Allows(resolved string, readOnly bool) bool {
+	if readOnly && within(resolved, nixStore) {
+		return true
+	}
+	for _, dir := range b.Allowed {
+		if within(resolved, dir) {
+			return true
+		}
+	}
+	return false
 }
 
 // CheckTarget checks a mount's target: inside the rootfs (see CheckTarget),

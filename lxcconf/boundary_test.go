@@ -66,3 +66,84 @@ func TestBoundaryTarget(t *testing.T) {
 		}
 	}
 }
+
+// TestBoundarySystemTrees: a read-write source never reaches what the
+// host runs or trusts as root, whatever the admin allows; read-only ones
+// are the allowlist's business.
+func TestBoundarySystemTrees(t *testing.T) {
+	b := Boundary{}
+	for _, c := range []struct {
+		src     string
+		ro      bool
+		mention string // "": accepted
+	}{
+		{"/etc", false, "inside /etc"},
+		{"/etc/nixos", false, "inside /etc"},
+		{"/etc", true, ""},
+		{"/root", false, "inside /root"},
+		{"/root/.bashrc", false, "inside /root"},
+		{"/boot", false, "/boot"},
+		{"/usr/local", false, "/usr"},
+		{"/nix", false, "/nix"},
+		{"/nix/var/log", false, "/nix"},
+		{"/run/wrappers/bin", false, "/run/wrappers"},
+		{"/run/current-system", false, "/run/current-system"},
+		{"/run", false, "contains /run/wrappers"},
+		{"/run/postgresql", false, ""},
+		{"/var", false, "contains /var/lib/nixos"},
+		{"/var/lib", false, "contains /var/lib/nixos"},
+		{"/var/lib/nixos", false, "inside /var/lib/nixos"},
+		{"/var/lib/systemd/timers", false, "/var/lib/systemd"},
+		{"/var/lib/pgdata", false, ""},
+		{"/home", false, "dotfiles"},
+		{"/home/alice", false, "dotfiles"},
+		{"/home/alice/.ssh", false, "dotfile (.ssh)"},
+		{"/home/alice/.bashrc", false, "dotfile (.bashrc)"},
+		{"/home/alice/.ssh", true, ""},
+		{"/home/alice/project", false, ""},
+		{"/home/alice/project/.git", false, ""},
+		{"/srv/web", false, ""},
+		{"/etcetera", false, ""},
+	} {
+		err := b.CheckSource(c.src, c.ro)
+		switch {
+		case c.mention == "" && err != nil:
+			t.Errorf("CheckSource(%q, ro=%v): %v", c.src, c.ro, err)
+		case c.mention != "" && (err == nil || !strings.Contains(err.Error(), c.mention)):
+			t.Errorf("CheckSource(%q, ro=%v) = %v, want an error mentioning %q", c.src, c.ro, err, c.mention)
+		}
+	}
+}
+
+// TestBoundaryAllows: a resolved source must lie in one of the admin's
+// directories; read-only store paths need none.
+func TestBoundaryAllows(t *testing.T) {
+	b := Boundary{Allowed: []string{"/srv", "/mnt/data", "/var/lib/pgdata"}}
+	for _, c := range []struct {
+		src  string
+		ro   bool
+		want bool
+	}{
+		{"/srv", false, true},
+		{"/srv/web", true, true},
+		{"/srv/web/index.html", false, true},
+		{"/srvx", true, false},
+		{"/mnt", true, false},
+		{"/mnt/data/a", false, true},
+		{"/mnt/other", true, false},
+		{"/var/lib/pgdata", false, true},
+		{"/var/lib", true, false},
+		{"/etc", true, false},
+		{"/root", true, false},
+		{"/nix/store/abc-data", true, true},
+		{"/nix/store/abc-data", false, false},
+		{"/nix/var/nix", true, false},
+	} {
+		if got := b.Allows(c.src, c.ro); got != c.want {
+			t.Errorf("Allows(%q, ro=%v) = %v, want %v", c.src, c.ro, got, c.want)
+		}
+	}
+	if (Boundary{}).Allows("/srv/web", true) {
+		t.Errorf("an empty allowlist allowed /srv/web")
+	}
+}

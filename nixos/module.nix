@@ -6,7 +6,8 @@
 # It installs nixlxc and LXC, gives root the subordinate ids containers map
 # to (above every range NixOS gives users), writes /etc/nixlxc/config.json
 # (where the installation lives, for every nixlxc run on the host) and
-# /etc/nixlxc/host.json (the network, and whom to trust with host paths),
+# /etc/nixlxc/host.json (the network, whom to trust with host paths, and
+# which host directories containers may bind),
 # trusts brNC-hostonly in the firewall if asked,
 # sets the host's network up again after NixOS reloads nftables, starts the
 # autostart containers at boot and stops them when the host shuts down, and
@@ -27,8 +28,16 @@ let
   internetBridge = "brNC-internet";
   hostInterfaces = [ "brNC-*" "nh-*" "nb-*" "ni-*" ];
 
+  # The host paths of the containers declared here are the admin's choice
+  # too (written in this configuration, as root): allowed as they are, so
+  # nixos-container's bindMounts keep working unchanged.
+  declaredSources = lib.concatMap
+    (c: lib.mapAttrsToList (name: b: if b.hostPath != null then b.hostPath else if b.mountPoint != null then b.mountPoint else name) c.bindMounts)
+    (lib.attrValues cfg.containers);
+
   hostJSON = builtins.toJSON ({
     inherit (cfg) hostonlyIsolated trustedOwners allowPrivilegedForwards;
+    bindMountSources = lib.unique (cfg.bindMountSources ++ declaredSources);
     ipv6 = {
       inherit (cfg.ipv6) enable ipv6PrefixLength ipv6NameServers;
     } // lib.optionalAttrs (cfg.ipv6.ipv6Prefix != null) {
@@ -256,6 +265,19 @@ in
       type = types.bool;
       default = false;
       description = "Whether containers' `forwardPorts` may take host ports below 1024 (ssh, DNS, mail: system services' ports). A port a host process listens on is refused either way.";
+    };
+
+    bindMountSources = mkOption {
+      type = types.listOf (types.strMatching "/.*");
+      default = [ ];
+      example = [ "/srv/containers" "/mnt/media" ];
+      description = ''
+        Host directories containers' bind mounts (a config file's `bindMounts` and
+        `lxc.mount.entry` bind lines) may take their host paths from, resolved; nothing
+        by default. The host paths of `services.nixlxc.containers.*.bindMounts` are
+        added to host.json's list on their own. Whatever is listed, a read-write bind
+        mount never takes the host's system trees (`/etc`, `/root`, `/nix`, `/usr`...).
+      '';
     };
 
     hostonlyIsolated = mkOption {

@@ -142,7 +142,7 @@ func TestSecBindSourceCannotBeRedirected(t *testing.T) {
 
 	// The admin's opt-in: host.json trusts a user as it trusts root, and
 	// a source below her directories binds.
-	h.hostJSON(`{"trustedOwners": ["daemon"]}`)
+	h.hostJSON(fmt.Sprintf(`{"trustedOwners": ["daemon"], "bindMountSources": [%q]}`, h.dir))
 	bob := filepath.Join(h.dir, "daemon-home")
 	os.MkdirAll(filepath.Join(bob, "share"), 0o755)
 	os.WriteFile(filepath.Join(bob, "share", "hello"), []byte("from the trusted user\n"), 0o644)

@@ -190,6 +190,10 @@ func newHost(t *testing.T) *host {
 		profileDir: filepath.Join(dir, "profiles"),
 		hostConfig: filepath.Join(dir, "host.json"),
 	}
+	// The admin's allowlist of bind sources holds the test's own directory,
+	// where tests make the host directories they bind; nothing else of the
+	// host (tests that write a host.json of their own say so themselves).
+	h.hostJSON(fmt.Sprintf(`{ "bindMountSources": [%q] }`, dir))
 	h.env = append(os.Environ(),
 		"NIXLXC_STATE_DIR="+h.stateDir,
 		"NIXLXC_PROFILE_DIR="+h.profileDir,

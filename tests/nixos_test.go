@@ -48,7 +48,7 @@ func evalHost(t *testing.T, settings, users, record, expr string, extra ...strin
 // The settings every case starts from: all of the module's options.
 const moduleSettings = `{ internetInterface = "enp0s3"; hostonlyIsolated = true; trustHostonly = true; trustedOwners = [ "alice" ];
   allowPrivilegedForwards = true;
-  stateDir = "/srv/nixlxc"; profileDir = "/srv/nixlxc-profiles"; shutdownTimeout = 45;
+  bindMountSources = [ "/srv/shared" ]; stateDir = "/srv/nixlxc"; profileDir = "/srv/nixlxc-profiles"; shutdownTimeout = 45;
   ipv6 = { enable = true; ipv6Prefix = "2001:db8:1:1::"; ipv6PrefixLength = 64;
     ipv6InternetInterfaceAddress = "2001:db8:1:1::1"; ipv6NameServers = [ "2001:db8::53" ]; }; }`
 
@@ -190,7 +190,7 @@ func TestNixOSModule(t *testing.T) {
 	}
 	if host.InternetInterface != "enp0s3" || !host.HostonlyIsolated || !host.IPv6.Enable || host.IPv6.Prefix != "2001:db8:1:1::" ||
 		host.IPv6.PrefixLength != 64 || host.IPv6.InternetInterfaceAddress != "2001:db8:1:1::1" || !reflect.DeepEqual(host.IPv6.NameServers, []string{"2001:db8::53"}) ||
-		!reflect.DeepEqual(host.TrustedOwners, []string{"alice"}) || !host.AllowPrivilegedForwards {
+		!reflect.DeepEqual(host.TrustedOwners, []string{"alice"}) || !host.AllowPrivilegedForwards || !reflect.DeepEqual(host.BindMountSources, []string{"/srv/shared"}) {
 		t.Errorf("host.json from the module: %+v", host)
 	}
 	inst, err := locations.Load(filepath.Join(etc, "nixlxc/config.json"))

@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/nixlxc/nixlxc/bridges"
 	"github.com/nixlxc/nixlxc/internal/testenv"
 )
 
@@ -91,6 +92,11 @@ func TestNixOSModuleContainers(t *testing.T) {
 	if want := `{"autoStart":true,"bindMounts":{"/srv/www":{"hostPath":"/srv/web","isReadOnly":true},"/var/lib/data":{"hostPath":"/srv/data","isReadOnly":false}},"config":"/srv/containers/web.nix",` +
 		`"forwardPorts":[{"containerPort":80,"hostPort":8080,"protocol":"tcp"},{"hostAddress":"203.0.113.5","hostPort":53,"protocol":"udp"}],"restartIfChanged":true,"timeoutStartSec":"90s"}`; string(web) != want {
 		t.Errorf("web's declaration:\n%s\nwant:\n%s", web, want)
+	}
+	// The declared host paths are the admin's: host.json allows them.
+	host, err := bridges.LoadHostConfig(filepath.Join(filepath.Dir(etc), "host.json"))
+	if err != nil || !reflect.DeepEqual(host.BindMountSources, []string{"/srv/web", "/srv/data"}) {
+		t.Errorf("host.json's bindMountSources: %q (%v), want the declared host paths", host.BindMountSources, err)
 	}
 	db := decl["db"]
 	code, _ := db["config"].(string)

@@ -321,6 +321,7 @@ func TestSecFIFOInput(t *testing.T) {
 	if err := syscall.Mkfifo(filepath.Join(dir, "default.nix"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	os.Remove(h.hostConfig)
 	if err := syscall.Mkfifo(h.hostConfig, 0o644); err != nil {
 		t.Fatal(err)
 	}
