@@ -94,6 +94,8 @@ var systemTrees = []string{
 func systemTree(src string) string {
 	for _, t := range systemTrees {
 		switch {
+		case src == t:
+			return "is " + t + ", one of the host's system trees"
 		case within(src, t):
 			return "is inside " + t + ", one of the host's system trees"
 		case within(t, src):

@@ -77,10 +77,10 @@ func TestBoundarySystemTrees(t *testing.T) {
 		ro      bool
 		mention string // "": accepted
 	}{
-		{"/etc", false, "inside /etc"},
+		{"/etc", false, "is /etc, one of the host's system trees"},
 		{"/etc/nixos", false, "inside /etc"},
 		{"/etc", true, ""},
-		{"/root", false, "inside /root"},
+		{"/root", false, "/root, one of"},
 		{"/root/.bashrc", false, "inside /root"},
 		{"/boot", false, "/boot"},
 		{"/usr/local", false, "/usr"},
@@ -92,7 +92,7 @@ func TestBoundarySystemTrees(t *testing.T) {
 		{"/run/postgresql", false, ""},
 		{"/var", false, "contains /var/lib/nixos"},
 		{"/var/lib", false, "contains /var/lib/nixos"},
-		{"/var/lib/nixos", false, "inside /var/lib/nixos"},
+		{"/var/lib/nixos", false, "is /var/lib/nixos"},
 		{"/var/lib/systemd/timers", false, "/var/lib/systemd"},
 		{"/var/lib/pgdata", false, ""},
 		{"/home", false, "dotfiles"},

@@ -155,3 +155,97 @@ func TestSecBindSourceCannotBeRedirected(t *testing.T) {
 	h.refused("sbswap", []string{home + " is owned by uid 1000", "trustedOwners"}, "create", "sbswap", h.bindConfig("alice2.nix", share))
 	h.must("destroy", "--force", "sbtrust")
 }
+
+// TestSecBindSourcesAllowlist: only the admin decides which host paths
+// containers get (host.json's bindMountSources). A config file's author
+// binding /etc read-only (the container's root reads /etc/shadow: the
+// mount is id-mapped) and /root read-write (it writes /root/.bashrc as
+// host root) is refused at create, update, start and apply, in one line
+// saying what to put in host.json, with nothing left; a system tree is
+// never bound read-write whatever the admin lists; an allowed directory
+// still works.
+func TestSecBindSourcesAllowlist(t *testing.T) {
+	if !isolate(t) {
+		return
+	}
+	h := newHost(t)
+	h.busyboxInit()
+	attack := h.file("attack.nix", `{ bindMounts = {
+  "/hostetc" = { hostPath = "/etc"; };
+  "/hostroot" = { hostPath = "/root"; isReadOnly = false; };
+}; configuration = { ... }: { }; }`)
+	etcOnly := h.file("etc.nix", `{ bindMounts."/hostetc".hostPath = "/etc"; configuration = { ... }: { }; }`)
+	rootRW := h.file("root.nix", `{ bindMounts."/hostroot" = { hostPath = "/root"; isReadOnly = false; }; configuration = { ... }: { }; }`)
+	howTo := []string{"bindMountSources", h.hostConfig, `{"bindMountSources": ["/etc"]}`, "services.nixlxc.bindMountSources"}
+	h.refused("bpatk", append([]string{`bindMounts."/hostetc"`, "the host path /etc is outside"}, howTo...), "create", "bpatk", etcOnly)
+	h.refused("bpatk", []string{`bindMounts."/hostroot"`, "/root", "system trees", "never read-write"}, "create", "bpatk", rootRW)
+	h.refused("bpatk", []string{"/etc", "bindMountSources"}, "create", "bpatk", attack)
+	h.refused("bpatk", append([]string{"lxcExtraConfig", "the host path /etc is outside"}, howTo...),
+		"create", "bpatk", h.extraConfig("extra.nix", "lxc.mount.entry = /etc mnt none bind,ro,create=dir 0 0"))
+	h.refused("bpatk", []string{"lxcExtraConfig", "/root", "system trees"},
+		"create", "bpatk", h.extraConfig("extra-rw.nix", "lxc.mount.entry = /root mnt none bind,create=dir 0 0"))
+
+	// Inside an allowed directory, but resolving out of it: a root-owned
+	// symlink to /etc, or a path through "..", is refused too.
+	allowed := filepath.Join(h.dir, "allowed")
+	data := filepath.Join(allowed, "data")
+	os.MkdirAll(data, 0o755)
+	os.WriteFile(filepath.Join(data, "hello"), []byte("allowed data\n"), 0o644)
+	os.Symlink("/etc", filepath.Join(allowed, "etc-link"))
+	h.refused("bpatk", []string{"resolves to /etc, which is outside", `{"bindMountSources": ["/etc"]}`},
+		"create", "bpatk", h.file("link.nix", fmt.Sprintf(`{ bindMounts."/share".hostPath = %q; configuration = { ... }: { }; }`, filepath.Join(allowed, "etc-link"))))
+	h.refused("bpatk", []string{"clean"}, "create", "bpatk", h.bindConfig("dotdot.nix", allowed+"/../../../etc"))
+
+	// The admin allows one directory: a source in it works, read-only
+	// and read-write; everything else is still refused.
+	h.hostJSON(fmt.Sprintf(`{ "bindMountSources": [%q] }`, allowed))
+	h.refused("bpatk", append([]string{"the host path /etc is outside", allowed}, howTo...), "create", "bpatk", etcOnly)
+	h.must("create", "bpok", h.bindConfig("ok.nix", data))
+	h.must("start", "bpok")
+	if out := h.must("run", "bpok", "--", "sh", "-c", "cat /share/hello; echo written > /share/new"); out != "allowed data\n" {
+		t.Errorf("the allowed bind mount inside: %q", out)
+	}
+	if b, err := os.ReadFile(filepath.Join(data, "new")); err != nil || string(b) != "written\n" {
+		t.Errorf("the allowed read-write bind mount was not written: %q, %v", b, err)
+	}
+	h.must("stop", "bpok")
+
+	// update to the attack: refused, nothing changed.
+	config := filepath.Join(h.stateDir, "lxc", "bpok", "config")
+	before, _ := os.ReadFile(config)
+	h.fails(2, []string{"the host path /etc is outside", "bindMountSources"}, "update", "bpok", attack)
+	if after, _ := os.ReadFile(config); string(after) != string(before) {
+		t.Errorf("a refused update changed the LXC config")
+	}
+	if gens := h.generations("bpok"); len(gens) != 1 {
+		t.Errorf("a refused update made a generation: %+v", gens)
+	}
+
+	// The admin takes the directory back: the next start refuses.
+	h.hostJSON(`{ "bindMountSources": [ "/srv/elsewhere" ] }`)
+	h.fails(2, []string{"starting bpok", "the host path " + data + " is outside", `{"bindMountSources": ["` + data + `"]}`}, "start", "bpok")
+	if st := h.state("bpok"); st != "STOPPED" {
+		t.Errorf("after the refused start: %s", st)
+	}
+
+	// Even an admin who lists / does not open a system tree read-write.
+	h.hostJSON(`{ "bindMountSources": [ "/" ] }`)
+	h.refused("bpatk", []string{"/root", "system trees", "never read-write"}, "create", "bpatk", rootRW)
+	h.refused("bpatk", []string{"/etc", "system trees"}, "create", "bpatk", h.bindConfig("etc-rw.nix", "/etc"))
+	h.must("destroy", "bpok")
+
+	// A declaration for apply, the same (apply exits 1 when a container
+	// failed, with the container's line on stdout).
+	h.hostJSON(fmt.Sprintf(`{ "bindMountSources": [%q] }`, allowed))
+	decl := h.file("containers.nix", `{ bpdecl = { config = { ... }: { }; bindMounts."/hostetc".hostPath = "/etc"; }; }`)
+	r := h.nixlxc("apply", decl)
+	if r.code != 1 || !strings.Contains(r.stdout, `apply: bpdecl failed: `) || !strings.Contains(r.stdout, `the host path /etc is outside host.json's bindMountSources`) {
+		t.Errorf("apply of a declaration binding /etc: %s", r)
+	}
+	if left := h.leftovers("bpdecl"); len(left) > 0 {
+		t.Errorf("the refused apply left %v", left)
+	}
+	if _, err := os.Stat(filepath.Join(h.dir, "hostetc")); err == nil {
+		t.Errorf("a refused bind made a directory")
+	}
+}
