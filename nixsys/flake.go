@@ -60,6 +60,10 @@ func (n Nix) FlakeSettings(ctx context.Context, flake string) (spec.Evaluated, e
 	if err != nil {
 		return e, err
 	}
+	// Before Nix locks (fetches) anything.
+	if err := n.confineFlake(ctx, ref); err != nil {
+		return e, err
+	}
 	if err := n.lockFlake(ctx, ref); err != nil {
 		return e, err
 	}

@@ -364,6 +364,10 @@ func (n Nix) BuildSystem(ctx context.Context, b Build) (string, error) {
 		if err != nil {
 			return "", err
 		}
+		// builtins.getFlake fetches the inputs the lock file names.
+		if err := n.confineFlake(ctx, ref); err != nil {
+			return "", err
+		}
 		source = append([]string{filepath.Join(dir, "flake-system.nix"), "--argstr", "flake", ref, "--argstr", "attr", attr}, flakeFeatures...)
 		source = append(source, restrictedFlake(dir)...)
 	}
