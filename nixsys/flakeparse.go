@@ -97,11 +97,14 @@ func parsedInputs(parsed string) ([]input, error) {
 		key, ok := p.key()
 		if !ok || !p.accept('=') {
 			// inherit, or something nixlxc does not know: not the inputs.
-			if key == "inputs" {
-				return nil, errNotLiteral
-			}
+			start := p.i
 			if err := p.skipDefinition(); err != nil {
 				return nil, err
+			}
+			for _, t := range append(p.toks[start:p.i:p.i], token{'i', key}) {
+				if (t.kind == 'i' || t.kind == 's') && t.text == "inputs" {
+					return nil, errNotLiteral
+				}
 			}
 			continue
 		}
