@@ -124,6 +124,10 @@ func TestApply(t *testing.T) {
   apbad = { config = { ... }: throw "apbad does not evaluate"; autoStart = true; };
   apgone = { config = ./apgone.nix; autoStart = true; };
   ap5 = { config = ./ap1.nix; autoStart = true; };`)
+	// Its dry run fails as the apply would, naming who is held.
+	if r := h.nixlxc("apply", "--dry-run", file); r.code != 1 || !strings.Contains(r.stderr, "held: ") || !strings.Contains(r.stderr, "apgone") {
+		t.Errorf("a dry run of a plan with held containers: %s", r)
+	}
 	r2 := h.nixlxc("apply", file)
 	if r2.code != 1 || !strings.Contains(r2.stdout, "apply: apbad failed") || !strings.Contains(r2.stdout+r2.stderr, "apbad does not evaluate") ||
 		!strings.Contains(r2.stdout, "apply: apgone failed: containers.apgone") || !strings.Contains(r2.stdout, "apgone.nix") ||

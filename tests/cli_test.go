@@ -189,6 +189,31 @@ printf '%s\n' "${COMPREPLY[@]}"`, "bash", script)
 // TestCLIRestart: restart stops the container cleanly and starts it again:
 // a new init, booted; a stopped container is just started. root-login is
 // login.
+// TestCLINeedsRoot: a user who is not root is told so, in one line, and
+// nothing is made.
+func TestCLINeedsRoot(t *testing.T) {
+	if !isolate(t) {
+		return
+	}
+	h := newHost(t)
+	state := filepath.Join(h.dir, "user-state")
+	for _, args := range [][]string{{"list"}, {"create", "nrc", example("hello.nix")}, {"host", "setup"}} {
+		cmd := exec.Command("setpriv", append([]string{"--reuid=65534", "--regid=65534", "--clear-groups", binary, "--state-dir", state}, args...)...)
+		cmd.Env = h.env
+		out, err := cmd.CombinedOutput()
+		ee, ok := err.(*exec.ExitError)
+		if !ok || ee.ExitCode() != 1 || !strings.HasPrefix(string(out), "nixlxc: ") || !strings.Contains(string(out), "needs root") {
+			t.Errorf("nixlxc %v as nobody: %v: %s", args, err, out)
+		}
+		if strings.Count(strings.TrimSpace(string(out)), "\n") != 0 {
+			t.Errorf("nixlxc %v as nobody said more than one line: %s", args, out)
+		}
+	}
+	if _, err := os.Stat(state); err == nil {
+		t.Errorf("nixlxc run by nobody made %s", state)
+	}
+}
+
 func TestCLIRestart(t *testing.T) {
 	if !isolate(t) {
 		return

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"os"
 	"strings"
@@ -122,6 +123,12 @@ var nixArgsFlag = &cli.StringFlag{
 
 // manager opens the installation the global flags name.
 func manager(c *cli.Context) (*container.Manager, error) {
+	// nixlxc manages the host's containers as root (its state, cgroups,
+	// bridges and subordinate ids are root's): say so, before anything is
+	// tried or made.
+	if os.Geteuid() != 0 {
+		return nil, fmt.Errorf("%s needs root: run it as root (sudo nixlxc %s)", c.Command.FullName(), c.Command.FullName())
+	}
 	// Unset: nil (update reuses the last build's); -n "": none.
 	var nixArgs []string
 	if c.IsSet("nix-args") {

@@ -45,6 +45,16 @@ func applyCommand() *cli.Command {
 				return err
 			}
 			if c.Bool("dry-run") {
+				// A plan that holds containers would fail: so does its dry run.
+				var held []string
+				for _, s := range res.Steps {
+					if s.Action == declare.Hold {
+						held = append(held, s.Name)
+					}
+				}
+				if len(held) > 0 {
+					return fmt.Errorf("apply: dry run, nothing changed; %d held: %s", len(held), strings.Join(held, ", "))
+				}
 				fmt.Fprintln(w, "apply: dry run, nothing changed")
 				return nil
 			}
