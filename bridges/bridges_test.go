@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/nftables"
 	"github.com/google/nftables/expr"
 )
 
@@ -145,7 +146,7 @@ func TestPlanRefusesUnknownValues(t *testing.T) {
 	for name, tables := range map[string][]Table{
 		"family":  {{Family: "ip6", Chains: []Chain{ok}}},
 		"type":    {{Family: FamilyInet, Chains: []Chain{{Name: "c", Type: "route", Hook: HookForward}}}},
-		"hook":    {{Family: FamilyInet, Chains: []Chain{{Name: "c", Type: TypeFilter, Hook: "input"}}}},
+		"hook":    {{Family: FamilyInet, Chains: []Chain{{Name: "c", Type: TypeFilter, Hook: "ingress"}}}},
 		"verdict": {{Family: FamilyInet, Chains: []Chain{{Name: "c", Type: TypeFilter, Hook: HookForward, Rules: []Rule{{Verdict: "reject"}}}}}},
 		"field":   {{Family: FamilyInet, Chains: []Chain{{Name: "c", Type: TypeFilter, Hook: HookForward, Rules: []Rule{{Matches: []Match{{Field: "tcp dport", Value: "22"}}, Verdict: Drop}}}}}},
 		"prefix":  {{Family: FamilyInet, Chains: []Chain{{Name: "c", Type: TypeFilter, Hook: HookForward, Rules: []Rule{{Matches: []Match{{Field: IPSaddr, Value: "2001:db8::/64"}}, Verdict: Drop}}}}}},
@@ -153,5 +154,152 @@ func TestPlanRefusesUnknownValues(t *testing.T) {
 		if _, err := plan(tables); err == nil {
 			t.Errorf("%s: an unknown value was planned", name)
 		}
+	}
+}
+
+// packet is what the rules of a chain look at.
+type packet struct {
+	iif, oif, daddr string
+	dnat            bool
+}
+
+// verdict is what chain does with p: its first matching rule's verdict, or
+// its policy (accept).
+func verdict(t *testing.T, chain Chain, p packet) Verdict {
+	t.Helper()
+	for _, r := range chain.Rules {
+		match := true
+		for _, m := range r.Matches {
+			var ok bool
+			switch m.Field {
+			case InIfname, OutIfname:
+				name := p.iif
+				if m.Field == OutIfname {
+					name = p.oif
+				}
+				prefix, isPrefix := strings.CutSuffix(m.Value, "*")
+				ok = name == m.Value || isPrefix && strings.HasPrefix(name, prefix)
+			case IPDaddr:
+				pfx, err := m.prefixValue()
+				ok = err == nil && p.daddr != "" && pfx.Contains(netip.MustParseAddr(p.daddr))
+			case CtStatus:
+				ok = p.dnat
+			default:
+				t.Fatalf("chain %s matches %s", chain.Name, m.Field)
+			}
+			if ok == m.Neg {
+				match = false
+			}
+		}
+		if match {
+			return r.Verdict
+		}
+	}
+	return Accept
+}
+
+func chainOf(t *testing.T, tables []Table, fam Family, name string) Chain {
+	t.Helper()
+	for _, tb := range tables {
+		for _, ch := range tb.Chains {
+			if tb.Family == fam && ch.Name == name {
+				return ch
+			}
+		}
+	}
+	t.Fatalf("no chain %s %s", fam, name)
+	return Chain{}
+}
+
+// TestHostonlyClosed reads the rules as the kernel would: whatever is
+// routed into or out of brNC-hostonly, or handed to the host to be routed
+// from it back into it, is dropped, unless the host's own DNAT sent it (a
+// port forward); what is bridged between containers passes unless they are
+// isolated, even when br_netfilter shows it to the forward chain.
+func TestHostonlyClosed(t *testing.T) {
+	for _, c := range []HostConfig{{}, {HostonlyIsolated: true}} {
+		tables := Ruleset(c, "eth0", nil)
+		forward := chainOf(t, tables, FamilyInet, "forward")
+		for p, want := range map[packet]Verdict{
+			{iif: Hostonly, oif: Internet}:             Drop,
+			{iif: Hostonly, oif: "eth0"}:               Drop,
+			{iif: Internet, oif: Hostonly}:             Drop,
+			{iif: "eth0", oif: Hostonly}:               Drop,
+			{iif: "eth0", oif: Hostonly, dnat: true}:   Accept, // a port forward
+			{iif: Hostonly, oif: "eth0", dnat: true}:   Accept, // and its replies
+			{iif: Internet, oif: "eth0"}:               Accept, // NAT containers' traffic
+			{iif: "eth0", oif: Internet}:               Accept,
+			{iif: Hostonly, oif: Hostonly}:             Accept, // bridged, seen through br_netfilter
+			{iif: Hostonly, oif: Hostonly, dnat: true}: Accept,
+		} {
+			if got := verdict(t, forward, p); got != want {
+				t.Errorf("isolated %v: forward %+v: %s, want %s", c.HostonlyIsolated, p, got, want)
+			}
+		}
+		// Frames hostonly containers hand the host.
+		input := chainOf(t, tables, FamilyBridge, "input")
+		for p, want := range map[packet]Verdict{
+			{iif: "nh-a", daddr: "10.101.0.3"}:     Drop, // to be routed to another container
+			{iif: "nh-a", daddr: "10.101.0.1"}:     Accept,
+			{iif: "nh-a", daddr: "10.101.255.255"}: Accept,
+			{iif: "nh-a", daddr: "10.202.0.1"}:     Accept, // the host's other addresses
+			{iif: "nh-a", daddr: "198.51.100.1"}:   Accept, // (a port forward, say)
+			{iif: "ni-a", daddr: "10.101.0.3"}:     Accept, // the forward chain's
+			{iif: "nb-a", daddr: "10.101.0.3"}:     Accept, // the user's own bridge
+		} {
+			if got := verdict(t, input, p); got != want {
+				t.Errorf("isolated %v: bridge input %+v: %s, want %s", c.HostonlyIsolated, p, got, want)
+			}
+		}
+	}
+}
+
+// sameRules tells the rules setup sends from any other list: one missing,
+// one added, one changed.
+func TestSameRules(t *testing.T) {
+	batch, err := plan(Ruleset(HostConfig{HostonlyIsolated: true}, "eth0", nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fc plannedChain
+	for _, pc := range batch[0].chains {
+		if pc.chain.Name == "forward" {
+			fc = pc
+		}
+	}
+	var want [][]expr.Any
+	for _, r := range fc.rules {
+		want = append(want, r.Exprs)
+	}
+	asKernel := func(rules [][]expr.Any) []*nftables.Rule {
+		var out []*nftables.Rule
+		for _, r := range rules {
+			out = append(out, &nftables.Rule{Exprs: r})
+		}
+		return out
+	}
+	fam := byte(batch[0].table.Family)
+	if !sameRules(fam, asKernel(want), fc.rules) {
+		t.Error("the same rules differ")
+	}
+	changed := append([][]expr.Any{}, want...)
+	changed[2] = append([]expr.Any{}, want[2]...)
+	changed[2][len(changed[2])-1] = &expr.Verdict{Kind: expr.VerdictAccept}
+	for name, got := range map[string][][]expr.Any{
+		"a rule missing": want[:len(want)-1],
+		"a rule added":   append(append([][]expr.Any{}, want...), want[0]),
+		"a verdict":      changed,
+		"an expression":  append([][]expr.Any{want[0][:len(want[0])-1]}, want[1:]...),
+	} {
+		if sameRules(fam, asKernel(got), fc.rules) {
+			t.Errorf("%s: the rules are the same", name)
+		}
+	}
+	c := fc.chain
+	other := *c
+	policy := nftables.ChainPolicyDrop
+	other.Policy = &policy
+	if !sameChain(c, c) || sameChain(&other, c) {
+		t.Error("sameChain")
 	}
 }

@@ -115,19 +115,36 @@ func Setup(c HostConfig, prev *Record, forwards map[string][]Forward) (*Record, 
 	return rec, nil
 }
 
-// Ready reports whether a setup with settings c is in place: bridges up and
-// the rules present. It is the cheap check done before every start.
+// Ready reports whether a setup with settings c is in place, as rec
+// recorded it: bridges up, every rule as setup makes it. It is the check
+// before a start that sets the host's network up when it is not.
 func Ready(c HostConfig, rec *Record) bool {
 	if rec == nil || !sameConfig(rec.Config, c) {
-		return false
-	}
-	if !IsBridge(Hostonly) || !IsBridge(Internet) {
 		return false
 	}
 	if c.InternetInterface == "" && DefaultRouteInterface() != rec.Inet {
 		return false
 	}
-	return RulesPresent(c)
+	diff, err := Differences(rec)
+	return err == nil && len(diff) == 0
+}
+
+// Differences lists how the host's network differs from what the setup
+// rec recorded makes: a bridge missing, a table, chain or rule missing or
+// changed (ruleDifferences). Nothing when rec is nil: no setup to compare
+// with.
+func Differences(rec *Record) ([]string, error) {
+	if rec == nil {
+		return nil, nil
+	}
+	var out []string
+	for _, name := range []string{Hostonly, Internet} {
+		if !IsBridge(name) {
+			out = append(out, "no bridge "+name)
+		}
+	}
+	rules, err := ruleDifferences(rec.Config, rec.Inet)
+	return append(out, rules...), err
 }
 
 func sameConfig(a, b HostConfig) bool {

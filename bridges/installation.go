@@ -25,6 +25,10 @@ type Host struct {
 	ForwardsPath string
 }
 
+// Differences lists how the host's network differs from what this
+// installation's recorded setup makes (nothing without a record).
+func (h Host) Differences() ([]string, error) { return Differences(h.Record()) }
+
 // Config reads the settings; a missing file means all defaults.
 func (h Host) Config() (HostConfig, error) { return LoadHostConfig(h.ConfigPath) }
 

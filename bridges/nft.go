@@ -15,6 +15,7 @@ import (
 
 // planned is a table as it goes to the kernel.
 type planned struct {
+	family Family
 	table  *nftables.Table
 	chains []plannedChain
 }
@@ -33,7 +34,7 @@ func plan(tables []Table) ([]planned, error) {
 		if err != nil {
 			return nil, err
 		}
-		pt := planned{table: &nftables.Table{Name: TableName, Family: fam}}
+		pt := planned{family: t.Family, table: &nftables.Table{Name: TableName, Family: fam}}
 		for _, ch := range t.Chains {
 			typ, err := ch.Type.nft()
 			if err != nil {
@@ -191,6 +192,8 @@ func (t ChainType) nft() (nftables.ChainType, error) {
 
 func (h Hook) nft() (*nftables.ChainHook, error) {
 	switch h {
+	case HookInput:
+		return nftables.ChainHookInput, nil
 	case HookPrerouting:
 		return nftables.ChainHookPrerouting, nil
 	case HookForward:
@@ -242,10 +245,20 @@ func compile(fam Family, r Rule) ([]expr.Any, error) {
 		if proto != 0 && proto != p {
 			return fmt.Errorf("nftables: a rule matching both IPv4 and IPv6")
 		}
+		// The header is IPv4's only in IPv4 packets: an inet chain sees
+		// IPv6 too, a bridge chain any frame.
 		if fam == FamilyInet && proto == 0 {
 			out = append(out,
 				&expr.Meta{Key: expr.MetaKeyNFPROTO, Register: 1},
 				&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{p}})
+		}
+		if fam == FamilyBridge && proto == 0 {
+			if p != unix.NFPROTO_IPV4 {
+				return fmt.Errorf("nftables: IPv6 in a bridge chain")
+			}
+			out = append(out,
+				&expr.Meta{Key: expr.MetaKeyPROTOCOL, Register: 1},
+				&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: binaryutil.BigEndian.PutUint16(unix.ETH_P_IP)})
 		}
 		proto = p
 		return nil

@@ -2,6 +2,8 @@ package bridges
 
 import (
 	"net/netip"
+
+	"github.com/nixlxc/nixlxc/lxcconf"
 )
 
 // TableName is the name of nixlxc's nftables tables (one inet, one bridge).
@@ -52,6 +54,7 @@ const (
 type Hook string
 
 const (
+	HookInput       Hook = "input"
 	HookPrerouting  Hook = "prerouting"
 	HookForward     Hook = "forward"
 	HookOutput      Hook = "output"
@@ -112,6 +115,13 @@ const (
 // Ruleset returns nixlxc's tables for the host's settings and the
 // containers' port forwards. inet is the interface NAT leaves through;
 // empty means any but brNC-internet itself.
+//
+// brNC-hostonly is host-only: nothing is routed into or out of it, nor from
+// it back into it (a container routing to another through the host, around
+// hostonlyIsolated's bridge rule). The bridge's forwarding sysctl says the
+// same (unless ports are forwarded), but anything that sets
+// net.ipv4.ip_forward (docker, `sysctl --system`) turns it on again for
+// every interface: the rules stand alone.
 func Ruleset(c HostConfig, inet string, forwards map[string][]Forward) []Table {
 	dnat := Match{Field: CtStatus, Value: "dnat"}
 	forward := Chain{Name: "forward", Type: TypeFilter, Hook: HookForward, Priority: 0, Rules: []Rule{
@@ -119,7 +129,10 @@ func Ruleset(c HostConfig, inet string, forwards map[string][]Forward) []Table {
 		// (and their replies) pass, from outside and from containers.
 		{Matches: []Match{{Field: OutIfname, Value: Hostonly}, dnat}, Verdict: Accept},
 		{Matches: []Match{{Field: InIfname, Value: Hostonly}, dnat}, Verdict: Accept},
-		// brNC-hostonly is host-only: nothing is routed into or out of it.
+		// From brNC-hostonly back into it is left to the bridge table:
+		// with br_netfilter (docker loads it; bridge-nf-call-iptables), a
+		// frame bridged between two containers also passes this hook, as
+		// in and out of brNC-hostonly, like a routed packet.
 		{Matches: []Match{{Field: InIfname, Value: Hostonly}, {Field: OutIfname, Neg: true, Value: Hostonly}}, Verdict: Drop},
 		{Matches: []Match{{Field: OutIfname, Value: Hostonly}, {Field: InIfname, Neg: true, Value: Hostonly}}, Verdict: Drop},
 	}}
@@ -145,20 +158,32 @@ func Ruleset(c HostConfig, inet string, forwards map[string][]Forward) []Table {
 		}
 	}
 	pre, output := forwardChains(forwards)
-	tables := []Table{{Family: FamilyInet, Chains: []Chain{pre, forward, output, nat}}}
+	// What a container hands the host (a frame to the bridge's own
+	// address) for another container's address would be routed back into
+	// brNC-hostonly: dropped before routing. A container sends to another
+	// one's address directly, over the bridge, never through the host; a
+	// forwarded port it reaches is the host's address. Hostonly containers
+	// have link-local IPv6 addresses only, which are never routed.
+	handedUp := Chain{Name: "input", Type: TypeFilter, Hook: HookInput, Priority: 0, Rules: []Rule{{Matches: []Match{
+		{Field: InIfname, Value: HostonlyVethPrefix + "*"},
+		{Field: IPDaddr, Value: HostonlySubnet.String()},
+		{Field: IPDaddr, Neg: true, Value: HostonlyHost.String()},
+		{Field: IPDaddr, Neg: true, Value: lxcconf.Broadcast(netip.PrefixFrom(HostonlyHost, HostonlySubnet.Bits())).String()},
+	}, Verdict: Drop}}}
+	bridge := Table{Family: FamilyBridge, Chains: []Chain{handedUp}}
 	if c.HostonlyIsolated {
 		// Frames bridged from one container's hostonly port to another's
 		// are dropped; frames to the host are delivered locally, not
 		// forwarded, so the host stays reachable.
-		tables = append(tables, Table{Family: FamilyBridge, Chains: []Chain{{
+		bridge.Chains = append(bridge.Chains, Chain{
 			Name: "isolate", Type: TypeFilter, Hook: HookForward, Priority: 0,
 			Rules: []Rule{{Matches: []Match{
 				{Field: InIfname, Value: HostonlyVethPrefix + "*"},
 				{Field: OutIfname, Value: HostonlyVethPrefix + "*"},
 			}, Verdict: Drop}},
-		}}})
+		})
 	}
-	return tables
+	return []Table{{Family: FamilyInet, Chains: []Chain{pre, forward, output, nat}}, bridge}
 }
 
 // prefixValue parses the value of an address match: a prefix, or an

@@ -116,6 +116,7 @@ func (d *doctor) survey(ctx context.Context) diagnose.Listing {
 		l.Containers = append(l.Containers, d.surveyContainer(name, active[name], l.Holders))
 	}
 	l.Profiles = d.surveyProfiles(unchecked)
+	l.Host = d.surveyHost(unchecked)
 	if veths, err := d.m.net.host.StaleVeths(bridges.HostonlyVethPrefix, bridges.BridgeVethPrefix, bridges.InternetVethPrefix); err != nil {
 		unchecked("host veths", err)
 	} else {
@@ -124,12 +125,6 @@ func (d *doctor) survey(ctx context.Context) diagnose.Listing {
 	l.Builds = d.surveyBuilds()
 	l.GCRoots = d.surveyGCRoots()
 	l.Locks = d.surveyLocks()
-	l.Host = diagnose.Host{Recorded: d.m.net.host.Recorded(), Present: d.m.net.host.Present(), Complete: 3}
-	if ports, err := d.m.net.host.PortsInUse(); err != nil {
-		unchecked("the bridges' ports", err)
-	} else {
-		l.Host.InUse = len(ports) > 0
-	}
 	var stopped []string
 	for _, n := range names {
 		if !active[n] {
@@ -139,6 +134,24 @@ func (d *doctor) survey(ctx context.Context) diagnose.Listing {
 	l.Cgroups = cgroups.EmptyMonitors(stopped)
 	d.surveyForwards(ctx, &l, unchecked)
 	return l
+}
+
+// surveyHost looks at the host's network: what of it is there, and how it
+// differs from what this installation's setup made.
+func (d *doctor) surveyHost(unchecked func(string, error)) diagnose.Host {
+	host := d.m.net.host
+	h := diagnose.Host{Recorded: host.Recorded(), Present: host.Present()}
+	if diffs, err := host.Differences(); err != nil {
+		unchecked("the host's network against its setup", err)
+	} else {
+		h.Differences = diffs
+	}
+	if ports, err := host.PortsInUse(); err != nil {
+		unchecked("the bridges' ports", err)
+	} else {
+		h.InUse = len(ports) > 0
+	}
+	return h
 }
 
 func (d *doctor) surveyContainer(name string, running bool, holders map[string][]string) diagnose.Container {

@@ -170,3 +170,15 @@ func TestDoctorTrustsTheHost(t *testing.T) {
 		t.Errorf("the lost link points at %d", g.Number)
 	}
 }
+
+// TestDoctorRestoresChangedRules: a rule deleted or changed behind
+// nixlxc's back is found and set up again.
+func TestDoctorRestoresChangedRules(t *testing.T) {
+	tm := newTestManager(t)
+	tm.must(tm.HostSetup(ctx))
+	tm.host.diffs = []string{"rules of chain forward of nftables table inet nixlxc changed"}
+	found := tm.doctor(true)
+	if len(found) != 1 || !strings.Contains(found[0].Problem, "chain forward") || !found[0].Repaired || tm.host.setups != 2 {
+		t.Errorf("findings %+v after %d setups", found, tm.host.setups)
+	}
+}

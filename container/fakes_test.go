@@ -239,6 +239,14 @@ type fakeHost struct {
 	// addresses and listeners are the host's.
 	addresses []bridges.LinkAddress
 	listeners []hostports.Listener
+	// diffs is what Differences says.
+	diffs []string
+}
+
+func (f *fakeHost) Differences() ([]string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.diffs, nil
 }
 
 func (f *fakeHost) Config() (bridges.HostConfig, error) { return f.config, nil }
@@ -257,7 +265,7 @@ func (f *fakeHost) Ensure(ctx context.Context, c bridges.HostConfig) error {
 func (f *fakeHost) Setup(ctx context.Context, c bridges.HostConfig) (*bridges.Record, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.recorded = true
+	f.recorded, f.diffs = true, nil
 	f.setups++
 	return &bridges.Record{Config: c, Inet: "eth0"}, nil
 }

@@ -131,7 +131,9 @@ type GCRoot struct {
 type Host struct {
 	Recorded bool     // its setup's record exists
 	Present  []string // nixlxc's bridges and tables found
-	Complete int      // how many a complete setup has
+	// Differences are how it differs from what the recorded setup makes
+	// (a bridge or table missing, a rule deleted or changed).
+	Differences []string
 	// InUse: running containers' veths are ports of its bridges.
 	InUse bool
 }
@@ -359,9 +361,10 @@ func holding(gens []Generation, path string) (Generation, bool) {
 func classifyHost(h Host, containers bool) (Finding, bool) {
 	present := strings.Join(h.Present, ", ")
 	switch {
-	case h.Recorded && len(h.Present) > 0 && len(h.Present) < h.Complete:
-		// Part of it is gone (a flushed ruleset, a deleted bridge).
-		return Finding{Subject: "host network", Problem: "host network incomplete: only " + present, Repair: SetUpHost}, true
+	case h.Recorded && len(h.Present) > 0 && len(h.Differences) > 0:
+		// Part of it is gone or changed (a flushed ruleset, a deleted
+		// bridge or rule).
+		return Finding{Subject: "host network", Problem: "host network not as its setup made it: " + strings.Join(h.Differences, ", "), Repair: SetUpHost}, true
 	case !h.Recorded && len(h.Present) > 0:
 		f := Finding{Subject: "host network", Problem: "host network without a record of its setup: " + present, Repair: TearDownHost}
 		switch {

@@ -48,7 +48,7 @@ func TestClassify(t *testing.T) {
 		{"healthy containers", Listing{
 			Containers: []Container{healthy("a"), running(healthy("b"))},
 			Holders:    map[string][]string{"a": {"hostonly/4"}, "b": {"hostonly/4"}},
-			Host:       Host{Recorded: true, Present: []string{"x", "y", "z"}, Complete: 3},
+			Host:       Host{Recorded: true, Present: []string{"x", "y", "z"}},
 		}, []string{}},
 		{"interrupted create and destroy", Listing{
 			Containers: []Container{{Name: "c", Record: RecordMissing}, {Name: "d", Destroying: true}, healthy("e")},
@@ -129,13 +129,16 @@ func TestClassify(t *testing.T) {
 		}, []string{"nh-x:veth", "nh-y:veth", "/s/tmp/build-b-2:build", "/g/2:gcroot", "gone:lock", "/sys/fs/cgroup/pids/lxc.monitor.a:cgroup", "host veths:advice"}},
 		{"shared range without users", Listing{Holders: map[string][]string{}, SharedRangeHeld: true}, []string{"shared id range:releaseshared"}},
 		{"shared range in use", Listing{Holders: map[string][]string{}, SharedRangeHeld: true, SharedUsers: 1}, []string{}},
-		{"host network incomplete", Listing{Host: Host{Recorded: true, Present: []string{"brNC-hostonly"}, Complete: 3}}, []string{"host network:setup"}},
+		{"host network incomplete", Listing{Host: Host{Recorded: true, Present: []string{"brNC-hostonly"}, Differences: []string{"no bridge brNC-internet"}}}, []string{"host network:setup"}},
+		{"a rule of the host network changed", Listing{Host: Host{Recorded: true, Present: []string{"brNC-hostonly", "brNC-internet", "nftables table inet nixlxc"},
+			Differences: []string{"rules of chain forward of nftables table inet nixlxc changed"}}}, []string{"host network:setup"}},
+		{"host network down (a reboot)", Listing{Host: Host{Recorded: true, Differences: []string{"no bridge brNC-hostonly"}}}, []string{}},
 		{"host network unrecorded, containers left", Listing{
 			Containers: []Container{healthy("a")},
-			Host:       Host{Present: []string{"brNC-hostonly"}, Complete: 3},
+			Host:       Host{Present: []string{"brNC-hostonly"}},
 		}, []string{"host network:setup"}},
-		{"host network unrecorded, no container", Listing{Host: Host{Present: []string{"brNC-hostonly"}, Complete: 3}}, []string{"host network:teardown"}},
-		{"host network of another installation's running containers", Listing{Host: Host{Present: []string{"brNC-hostonly"}, Complete: 3, InUse: true}}, []string{}},
+		{"host network unrecorded, no container", Listing{Host: Host{Present: []string{"brNC-hostonly"}}}, []string{"host network:teardown"}},
+		{"host network of another installation's running containers", Listing{Host: Host{Present: []string{"brNC-hostonly"}, InUse: true}}, []string{}},
 		{"port forwards: a gone container's removed, a container's set again after its leases", Listing{
 			Containers: []Container{
 				func() Container {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -337,6 +338,87 @@ func TestHostonlyIsolation(t *testing.T) {
 	if !h.ping("a", b) {
 		t.Error("with isolation off, containers still cannot reach each other")
 	}
+}
+
+// TestIsolationNotRoutedThroughHost: with hostonlyIsolated, a container
+// cannot reach another by routing through the host, even once forwarding
+// is on for brNC-hostonly too (whatever sets net.ipv4.ip_forward, docker or
+// `sysctl --system`, turns it on for every interface); doctor finds the
+// rules that keep it so deleted behind nixlxc's back and sets them again.
+func TestIsolationNotRoutedThroughHost(t *testing.T) {
+	if !isolate(t) {
+		return
+	}
+	h := newHost(t)
+	h.busyboxInit()
+	h.hostJSON(`{"hostonlyIsolated": true}`)
+	for _, n := range []string{"isoa", "isob"} {
+		h.must("create", n, example("hello.nix"))
+		h.must("start", n)
+	}
+	b := h.ip("isob")
+	for _, v := range []string{"0", "1"} {
+		sh(t, "sysctl", "-qw", "net.ipv4.ip_forward="+v)
+	}
+	if f := strings.TrimSpace(readFile(t, "/proc/sys/net/ipv4/conf/brNC-hostonly/forwarding")); f != "1" {
+		t.Fatalf("forwarding on brNC-hostonly is %s after ip_forward was set: the kernel no longer does what this test expects", f)
+	}
+	// routed is how many of 40 pings isoa routes to isob through the host
+	// reach isob. Its counter may see a few packets of its own (the host's
+	// neighbour discovery), never 40. The replies are bridged, and
+	// dropped: ping itself says nothing.
+	rx := func() int {
+		n, _ := strconv.Atoi(strings.TrimSpace(h.must("run", "isob", "--", "cat", "/sys/class/net/hostonly/statistics/rx_packets")))
+		return n
+	}
+	routed := func() int {
+		before := rx()
+		h.nixlxc("run", "isoa", "--", "sh", "-c", "ip route add "+b+"/32 via 10.101.0.1 2>/dev/null; ping -c 40 -i 0.05 -W 1 "+b)
+		return rx() - before
+	}
+	if n := routed(); n >= 40 {
+		t.Errorf("an isolated container's packets reached another one through the host (%d arrived of 40)", n)
+	}
+	if f := h.doctor(false); len(f) > 0 {
+		t.Errorf("doctor after setup: %+v", f)
+	}
+
+	// The rule deleted (by hand, by another tool): the way is open, doctor
+	// sees it and closes it again.
+	sh(t, "nft", "flush", "chain", "bridge", "nixlxc", "input")
+	if n := routed(); n < 40 {
+		t.Fatalf("with the bridge table's input rule flushed, only %d of 40 routed pings arrived: this test cannot tell", n)
+	}
+	found := h.doctor(false)
+	if len(found) != 1 || !strings.Contains(found[0].Problem, "chain input of nftables table bridge nixlxc") {
+		t.Errorf("doctor with the input rule flushed: %+v", found)
+	}
+	h.repairAll("input rule flushed")
+	if n := routed(); n >= 40 {
+		t.Errorf("after doctor's repair, %d of 40 routed pings arrived", n)
+	}
+	// The isolation rule deleted: containers reach each other over the
+	// bridge; doctor restores it.
+	h.must("run", "isoa", "--", "ip", "route", "del", b+"/32")
+	sh(t, "nft", "flush", "chain", "bridge", "nixlxc", "isolate")
+	if !h.ping("isoa", b) {
+		t.Fatal("without the isolation rule the containers do not reach each other: this test cannot tell")
+	}
+	found = h.doctor(false)
+	if len(found) != 1 || !strings.Contains(found[0].Problem, "chain isolate") {
+		t.Errorf("doctor without the isolation rule: %+v", found)
+	}
+	h.repairAll("isolation rule flushed")
+	if h.ping("isoa", b) {
+		t.Error("after doctor's repair the isolated containers reach each other")
+	}
+	// And the forward chain, which keeps what is routed between
+	// brNC-hostonly and other interfaces out.
+	sh(t, "nft", "flush", "chain", "inet", "nixlxc", "forward")
+	if found := h.doctor(false); len(found) != 1 || !strings.Contains(found[0].Problem, "chain forward") {
+		t.Errorf("doctor with the forward chain flushed: %+v", found)
+	}
+	h.repairAll("forward chain flushed")
 }
 
 func readFile(t *testing.T, path string) string {
