@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/nftables"
 	"github.com/google/nftables/expr"
+	"github.com/vishvananda/netlink"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -154,6 +155,55 @@ func TestPlanRefusesUnknownValues(t *testing.T) {
 		if _, err := plan(tables); err == nil {
 			t.Errorf("%s: an unknown value was planned", name)
 		}
+	}
+}
+
+// A bridge's mark names an installation by its state directory; another
+// alias is no mark.
+func TestInstallationMark(t *testing.T) {
+	m, err := mark("/var/lib/nixlxc")
+	if err != nil || m != "nixlxc installation /var/lib/nixlxc" {
+		t.Fatalf("mark = %q, %v", m, err)
+	}
+	for alias, want := range map[string]string{
+		m:                        "/var/lib/nixlxc",
+		"":                       "",
+		"uplink to the lab":      "",
+		"nixlxc installation /x": "/x",
+	} {
+		if got := ownerOf(&netlink.Bridge{LinkAttrs: netlink.LinkAttrs{Alias: alias}}); got != want {
+			t.Errorf("ownerOf(%q) = %q, want %q", alias, got, want)
+		}
+	}
+	if _, err := mark("/" + strings.Repeat("d", 240)); err == nil {
+		t.Error("a state directory the kernel's alias cannot hold was marked")
+	}
+
+	dir := t.TempDir()
+	link := filepath.Join(t.TempDir(), "link")
+	if err := os.Symlink(dir, link); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		a, b string
+		same bool
+	}{{dir, dir, true}, {dir, dir + "/", true}, {link, dir, true}, {dir, t.TempDir(), false}, {"/gone/a", "/gone/b", false}} {
+		if got := sameInstallation(c.a, c.b); got != c.same {
+			t.Errorf("sameInstallation(%s, %s) = %v", c.a, c.b, got)
+		}
+	}
+}
+
+// The refusal names the other installation and what to do, and is
+// ErrOtherInstallation.
+func TestOtherInstallationError(t *testing.T) {
+	var err error = &OtherInstallationError{Bridge: Hostonly, StateDir: "/srv/a"}
+	if !errors.Is(err, ErrOtherInstallation) || !strings.Contains(err.Error(), "/srv/a") || !strings.Contains(err.Error(), "one installation per network namespace") {
+		t.Errorf("%v", err)
+	}
+	err = &OtherInstallationError{Bridge: Hostonly, Ports: []string{"nh-a", "ni-a"}}
+	if !errors.Is(err, ErrOtherInstallation) || !strings.Contains(err.Error(), "no installation's mark") || !strings.Contains(err.Error(), "nh-a, ni-a") {
+		t.Errorf("%v", err)
 	}
 }
 

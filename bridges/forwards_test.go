@@ -87,14 +87,20 @@ func inNetns(t testing.TB, fn func()) {
 	<-done
 }
 
+// testHost is an installation whose state directory is dir.
+func testHost(dir string) Host {
+	return Host{ConfigPath: filepath.Join(dir, "host.json"), RecordPath: filepath.Join(dir, "rec.json"),
+		LockPath: filepath.Join(dir, "lock"), Installation: dir, NamespaceLockDir: filepath.Join(dir, "netns-locks")}
+}
+
 // TestSetForwards: one container's forwards are replaced alone, in the
 // kernel and in the record; a taken port is refused; setup puts every
 // recorded forward back; brNC-hostonly forwards only while ports are
 // forwarded.
 func TestSetForwards(t *testing.T) {
 	dir := t.TempDir()
-	h := Host{ConfigPath: filepath.Join(dir, "host.json"), RecordPath: filepath.Join(dir, "rec.json"),
-		LockPath: filepath.Join(dir, "lock"), ForwardsPath: filepath.Join(dir, "forwards.json")}
+	h := testHost(dir)
+	h.ForwardsPath = filepath.Join(dir, "forwards.json")
 	ctx := context.Background()
 	inNetns(t, func() {
 		// Before setup: recorded only.
@@ -185,8 +191,8 @@ func TestSetForwards(t *testing.T) {
 // containers' in the chains (what create, update and destroy pay).
 func BenchmarkSetForwards(b *testing.B) {
 	dir := b.TempDir()
-	h := Host{ConfigPath: filepath.Join(dir, "host.json"), RecordPath: filepath.Join(dir, "rec.json"),
-		LockPath: filepath.Join(dir, "lock"), ForwardsPath: filepath.Join(dir, "forwards.json")}
+	h := testHost(dir)
+	h.ForwardsPath = filepath.Join(dir, "forwards.json")
 	ctx := context.Background()
 	inNetns(b, func() {
 		if _, err := h.Setup(ctx, HostConfig{}); err != nil {

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/vishvananda/netlink"
 )
 
 // Record is what setup changed on the host, so teardown can undo exactly
@@ -22,11 +24,16 @@ type Record struct {
 	Inet string `json:"inet"`
 }
 
-// Setup brings the host's side up for c: both bridges with their addresses,
-// forwarding, nixlxc's nftables tables with the containers' port forwards.
-// It is idempotent; prev is what an earlier setup recorded (nil: none).
-func Setup(c HostConfig, prev *Record, forwards map[string][]Forward) (*Record, error) {
+// Setup brings the host's side up for c: both bridges with their addresses
+// and the mark of installation (its state directory), forwarding, nixlxc's
+// nftables tables with the containers' port forwards. It is idempotent;
+// prev is what an earlier setup recorded (nil: none). The caller has made
+// sure no other installation's mark is there (Host.Setup).
+func Setup(c HostConfig, prev *Record, forwards map[string][]Forward, installation string) (*Record, error) {
 	if err := c.Check(); err != nil {
+		return nil, err
+	}
+	if _, err := mark(installation); err != nil {
 		return nil, err
 	}
 	rec := &Record{Config: c, Sysctls: map[string]string{}}
@@ -51,7 +58,7 @@ func Setup(c HostConfig, prev *Record, forwards map[string][]Forward) (*Record, 
 		name  string
 		addrs []netip.Prefix
 	}{{Hostonly, hostonly}, {Internet, internet}} {
-		created, err := ensureBridge(b.name, b.addrs)
+		created, err := ensureBridge(b.name, b.addrs, installation)
 		if created && !slices.Contains(rec.Bridges, b.name) {
 			rec.Bridges = append(rec.Bridges, b.name)
 		}
@@ -115,32 +122,37 @@ func Setup(c HostConfig, prev *Record, forwards map[string][]Forward) (*Record, 
 	return rec, nil
 }
 
-// Ready reports whether a setup with settings c is in place, as rec
-// recorded it: bridges up, every rule as setup makes it. It is the check
-// before a start that sets the host's network up when it is not.
-func Ready(c HostConfig, rec *Record) bool {
+// Ready reports whether installation's setup with settings c is in place,
+// as rec recorded it: bridges up with its mark, every rule as setup makes
+// it. It is the check before a start that sets the host's network up when
+// it is not.
+func Ready(c HostConfig, rec *Record, installation string) bool {
 	if rec == nil || !sameConfig(rec.Config, c) {
 		return false
 	}
 	if c.InternetInterface == "" && DefaultRouteInterface() != rec.Inet {
 		return false
 	}
-	diff, err := Differences(rec)
+	diff, err := Differences(rec, installation)
 	return err == nil && len(diff) == 0
 }
 
 // Differences lists how the host's network differs from what the setup
-// rec recorded makes: a bridge missing, a table, chain or rule missing or
-// changed (ruleDifferences). Nothing when rec is nil: no setup to compare
-// with.
-func Differences(rec *Record) ([]string, error) {
+// rec recorded makes: a bridge missing or without installation's mark, a
+// table, chain or rule missing or changed (ruleDifferences). Nothing when
+// rec is nil: no setup to compare with.
+func Differences(rec *Record, installation string) ([]string, error) {
 	if rec == nil {
 		return nil, nil
 	}
 	var out []string
 	for _, name := range []string{Hostonly, Internet} {
-		if !IsBridge(name) {
+		l, err := netlink.LinkByName(name)
+		switch {
+		case err != nil || l.Type() != "bridge":
 			out = append(out, "no bridge "+name)
+		case ownerOf(l) == "" || !sameInstallation(ownerOf(l), installation):
+			out = append(out, name+" without this installation's mark")
 		}
 	}
 	rules, err := ruleDifferences(rec.Config, rec.Inet)
@@ -151,9 +163,11 @@ func sameConfig(a, b HostConfig) bool {
 	return fmt.Sprintf("%+v", a) == fmt.Sprintf("%+v", b)
 }
 
-// Teardown undoes what setup made: nixlxc's tables, its bridges, and the
-// sysctls it changed (back to their old values). Nothing else is touched.
-func Teardown(rec *Record) error {
+// Teardown undoes what installation's setup made: nixlxc's tables, its
+// bridges (or its mark on those it found), and the sysctls it changed (back
+// to their old values). Nothing else is touched. The caller has made sure
+// no other installation's mark is there (Host.Teardown).
+func Teardown(rec *Record, installation string) error {
 	var errs []error
 	if err := deleteRuleset(); err != nil {
 		errs = append(errs, err)
@@ -164,8 +178,14 @@ func Teardown(rec *Record) error {
 	if rec != nil {
 		bridges = rec.Bridges
 	}
-	for _, b := range bridges {
-		if err := DeleteLink(b); err != nil {
+	for _, b := range []string{Hostonly, Internet} {
+		var err error
+		if slices.Contains(bridges, b) {
+			err = DeleteLink(b)
+		} else {
+			err = clearMark(b, installation)
+		}
+		if err != nil {
 			errs = append(errs, err)
 		}
 	}

@@ -14,7 +14,7 @@ import (
 )
 
 // Host is one installation's hold on the host's network: its settings
-// (host.json), the record of what its setup changed, and the lock every
+// (host.json), the record of what its setup changed, and the locks every
 // change takes. It is the only way nixlxc sets the network up or down.
 type Host struct {
 	ConfigPath string // host.json
@@ -23,11 +23,21 @@ type Host struct {
 	// ForwardsPath records every container's port forwards, which setup
 	// puts into the tables with the rest.
 	ForwardsPath string
+	// Installation is the installation's state directory: the mark its
+	// bridges carry (owner.go).
+	Installation string
+	// NamespaceLockDir holds the lock of each network namespace's nixlxc
+	// network, which every installation takes.
+	NamespaceLockDir string
 }
+
+// Foreign returns an error naming another installation when this network
+// namespace's bridges carry its mark (errors.Is ErrOtherInstallation).
+func (h Host) Foreign() error { return foreign(h.Installation, h.Record() != nil) }
 
 // Differences lists how the host's network differs from what this
 // installation's recorded setup makes (nothing without a record).
-func (h Host) Differences() ([]string, error) { return Differences(h.Record()) }
+func (h Host) Differences() ([]string, error) { return Differences(h.Record(), h.Installation) }
 
 // Config reads the settings; a missing file means all defaults.
 func (h Host) Config() (HostConfig, error) { return LoadHostConfig(h.ConfigPath) }
@@ -56,7 +66,7 @@ func (h Host) saveRecord(r *Record) error {
 // Ensure sets the network up with c unless it is in place already (the
 // cheap check before every start that needs it).
 func (h Host) Ensure(ctx context.Context, c HostConfig) error {
-	if Ready(c, h.Record()) {
+	if Ready(c, h.Record(), h.Installation) {
 		return nil
 	}
 	_, err := h.setup(ctx, c, true)
@@ -71,9 +81,12 @@ func (h Host) Setup(ctx context.Context, c HostConfig) (*Record, error) {
 
 func (h Host) setup(ctx context.Context, c HostConfig, unlessReady bool) (*Record, error) {
 	var rec *Record
-	err := lock.With(ctx, h.LockPath, func() error {
+	err := h.locked(ctx, func() error {
 		prev := h.Record()
-		if unlessReady && Ready(c, prev) {
+		if err := foreign(h.Installation, prev != nil); err != nil {
+			return err
+		}
+		if unlessReady && Ready(c, prev, h.Installation) {
 			rec = prev
 			return nil
 		}
@@ -81,7 +94,7 @@ func (h Host) setup(ctx context.Context, c HostConfig, unlessReady bool) (*Recor
 		if err != nil {
 			return err
 		}
-		rec, err = Setup(c, prev, forwards)
+		rec, err = Setup(c, prev, forwards, h.Installation)
 		faultpoint.Hit("host:applied")
 		if rec != nil {
 			if serr := h.saveRecord(rec); serr != nil && err == nil {
@@ -96,11 +109,22 @@ func (h Host) setup(ctx context.Context, c HostConfig, unlessReady bool) (*Recor
 	return rec, nil
 }
 
-// Teardown removes what the recorded setup made (with no record: nixlxc's
-// tables and bridges), and the record.
-func (h Host) Teardown(ctx context.Context) error {
+// locked runs fn holding this installation's host lock and this network
+// namespace's.
+func (h Host) locked(ctx context.Context, fn func() error) error {
 	return lock.With(ctx, h.LockPath, func() error {
-		if err := Teardown(h.Record()); err != nil {
+		return withNamespaceLock(ctx, h.NamespaceLockDir, fn)
+	})
+}
+
+// Teardown removes what the recorded setup made (with no record: nixlxc's
+// tables and bridges), and the record; never another installation's.
+func (h Host) Teardown(ctx context.Context) error {
+	return h.locked(ctx, func() error {
+		if err := foreign(h.Installation, true); err != nil {
+			return fmt.Errorf("tearing down the host's network: %w", err)
+		}
+		if err := Teardown(h.Record(), h.Installation); err != nil {
 			return fmt.Errorf("tearing down the host's network: %w", err)
 		}
 		if err := os.Remove(h.RecordPath); err != nil && !errors.Is(err, os.ErrNotExist) {
@@ -216,11 +240,12 @@ func (h Host) ClearForwards(ctx context.Context, name string) error {
 
 // applyForwards brings container name's rules in the kernel in line with
 // all (a no-op while the host's network is not set up: setup applies
-// them), and brNC-hostonly's forwarding with whether any port is
+// them; and where another installation set it up: its tables are its
+// own), and brNC-hostonly's forwarding with whether any port is
 // forwarded.
 func (h Host) applyForwards(name string, all map[string][]Forward, changed bool) error {
 	rec := h.Record()
-	if rec == nil || !rulesetPresent() {
+	if rec == nil || !rulesetPresent() || foreign(h.Installation, true) != nil {
 		return nil
 	}
 	if err := replaceOwnerRules(name, all[name], changed); errors.Is(err, errChainsMissing) {

@@ -14,10 +14,10 @@ import (
 // ErrNoBridge is a bridge that does not exist.
 var ErrNoBridge = errors.New("no such bridge")
 
-// ensureBridge creates the bridge if needed, gives it exactly addrs (its
-// global addresses; link-local ones are the kernel's) and brings it up.
-// It reports whether it created the bridge.
-func ensureBridge(name string, addrs []netip.Prefix) (created bool, err error) {
+// ensureBridge creates the bridge if needed, marks it as installation's,
+// gives it exactly addrs (its global addresses; link-local ones are the
+// kernel's) and brings it up. It reports whether it created the bridge.
+func ensureBridge(name string, addrs []netip.Prefix, installation string) (created bool, err error) {
 	link, err := netlink.LinkByName(name)
 	var notFound netlink.LinkNotFoundError
 	switch {
@@ -34,6 +34,9 @@ func ensureBridge(name string, addrs []netip.Prefix) (created bool, err error) {
 		return false, fmt.Errorf("netlink: %s: %w", name, err)
 	case link.Type() != "bridge":
 		return false, fmt.Errorf("%s exists and is a %s, not a bridge", name, link.Type())
+	}
+	if err := setMark(link, installation); err != nil {
+		return created, err
 	}
 	if err := setAddresses(link, addrs); err != nil {
 		return created, err

@@ -57,6 +57,9 @@ func (m *Manager) Create(ctx context.Context, name, file string, o CreateOptions
 		src.Allow = o.allow
 	}
 	return m.recs.withLock(ctx, name, func() error {
+		if err := m.net.refuseOtherInstallation(); err != nil {
+			return fmt.Errorf("creating %s: %w", name, err)
+		}
 		if m.recs.exists(name) {
 			if _, err := m.recs.load(name); errors.Is(err, ErrCorrupt) {
 				return fmt.Errorf("%w: %s, with an unreadable record (run nixlxc doctor --repair, or destroy it)", ErrExists, name)

@@ -117,10 +117,14 @@ func (d *doctor) survey(ctx context.Context) diagnose.Listing {
 	}
 	l.Profiles = d.surveyProfiles(unchecked)
 	l.Host = d.surveyHost(unchecked)
-	if veths, err := d.m.net.host.StaleVeths(bridges.HostonlyVethPrefix, bridges.BridgeVethPrefix, bridges.InternetVethPrefix); err != nil {
-		unchecked("host veths", err)
-	} else {
-		l.StaleVeths = veths
+	// In another installation's network namespace, its veths are not
+	// this installation's to remove.
+	if l.Host.Other == "" && len(l.Host.OtherUnmarked) == 0 {
+		if veths, err := d.m.net.host.StaleVeths(bridges.HostonlyVethPrefix, bridges.BridgeVethPrefix, bridges.InternetVethPrefix); err != nil {
+			unchecked("host veths", err)
+		} else {
+			l.StaleVeths = veths
+		}
 	}
 	l.Builds = d.surveyBuilds()
 	l.GCRoots = d.surveyGCRoots()
@@ -136,11 +140,19 @@ func (d *doctor) survey(ctx context.Context) diagnose.Listing {
 	return l
 }
 
-// surveyHost looks at the host's network: what of it is there, and how it
-// differs from what this installation's setup made.
+// surveyHost looks at the host's network: whose it is, what of it is
+// there, and how it differs from what this installation's setup made.
 func (d *doctor) surveyHost(unchecked func(string, error)) diagnose.Host {
 	host := d.m.net.host
 	h := diagnose.Host{Recorded: host.Recorded(), Present: host.Present()}
+	var other *bridges.OtherInstallationError
+	if err := host.Foreign(); errors.As(err, &other) {
+		h.Other, h.OtherUnmarked = other.StateDir, other.Ports
+		return h
+	} else if err != nil {
+		unchecked("whose the host's network is", err)
+		return h
+	}
 	if diffs, err := host.Differences(); err != nil {
 		unchecked("the host's network against its setup", err)
 	} else {

@@ -54,7 +54,7 @@ func KindOf(err error) Kind {
 	case errors.Is(err, ErrNotFound), errors.Is(err, ErrNoGeneration),
 		errors.Is(err, generations.ErrNoGeneration), errors.Is(err, generations.ErrNoOlder):
 		return KindNotFound
-	case errors.Is(err, ErrExists):
+	case errors.Is(err, ErrExists), errors.Is(err, bridges.ErrOtherInstallation):
 		return KindExists
 	case errors.Is(err, ErrRunning), errors.Is(err, ErrStopped):
 		return KindState

@@ -239,10 +239,20 @@ type fakeHost struct {
 	// addresses and listeners are the host's.
 	addresses []bridges.LinkAddress
 	listeners []hostports.Listener
-	// diffs is what Differences says.
+	// other is the state directory of another installation whose mark
+	// the bridges carry ("": none); diffs what Differences says.
+	other string
 	diffs []string
 }
 
+func (f *fakeHost) Foreign() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.other != "" {
+		return &bridges.OtherInstallationError{Bridge: bridges.Hostonly, StateDir: f.other}
+	}
+	return nil
+}
 func (f *fakeHost) Differences() ([]string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -253,6 +263,9 @@ func (f *fakeHost) Config() (bridges.HostConfig, error) { return f.config, nil }
 func (f *fakeHost) Recorded() bool                      { f.mu.Lock(); defer f.mu.Unlock(); return f.recorded }
 
 func (f *fakeHost) Ensure(ctx context.Context, c bridges.HostConfig) error {
+	if err := f.Foreign(); err != nil {
+		return err
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if !f.recorded {
@@ -263,6 +276,9 @@ func (f *fakeHost) Ensure(ctx context.Context, c bridges.HostConfig) error {
 }
 
 func (f *fakeHost) Setup(ctx context.Context, c bridges.HostConfig) (*bridges.Record, error) {
+	if err := f.Foreign(); err != nil {
+		return nil, err
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.recorded, f.diffs = true, nil
@@ -271,6 +287,9 @@ func (f *fakeHost) Setup(ctx context.Context, c bridges.HostConfig) (*bridges.Re
 }
 
 func (f *fakeHost) Teardown(ctx context.Context) error {
+	if err := f.Foreign(); err != nil {
+		return err
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.recorded = false

@@ -114,14 +114,18 @@ func (d *doctor) surveyForwards(ctx context.Context, l *diagnose.Listing, unchec
 		unchecked("the port forwards", err)
 		return
 	}
-	kernel, err := d.m.net.host.ForwardRules()
-	if err != nil {
-		unchecked("the port forwards in nixlxc's tables", err)
-		return
-	}
 	// Without nixlxc's tables (no setup yet) there is nothing to compare:
-	// setup puts the recorded forwards in.
-	tables := slices.Contains(d.m.net.host.Present(), "nftables table inet "+bridges.TableName)
+	// setup puts the recorded forwards in. Another installation's tables
+	// (it holds this network namespace) are none of this one's.
+	var kernel map[string]int
+	tables := l.Host.Other == "" && len(l.Host.OtherUnmarked) == 0 &&
+		slices.Contains(d.m.net.host.Present(), "nftables table inet "+bridges.TableName)
+	if tables {
+		if kernel, err = d.m.net.host.ForwardRules(); err != nil {
+			unchecked("the port forwards in nixlxc's tables", err)
+			return
+		}
+	}
 	seen := map[string]bool{}
 	for n := range recorded {
 		seen[n] = true

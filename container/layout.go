@@ -61,6 +61,11 @@ func (l layout) declaredFile(name string) string {
 	return filepath.Join(l.declaredDir(), name+".nix")
 }
 
+// namespaceLockDir holds a lock per network namespace, which every
+// installation takes to set that namespace's network up or down: outside
+// any state directory, root's alone.
+const namespaceLockDir = "/run/nixlxc"
+
 // hostNet is the installation's hold on the host's network.
 func (l layout) hostNet() bridges.Host {
 	return bridges.Host{
@@ -69,5 +74,9 @@ func (l layout) hostNet() bridges.Host {
 		LockPath:   filepath.Join(l.locksDir(), "_host.lock"),
 		// The containers' port forwards, which setup puts in the tables.
 		ForwardsPath: filepath.Join(l.stateDir, "forwards.json"),
+		// The state directory names the installation: the bridges carry
+		// it as their mark (one installation per network namespace).
+		Installation:     l.stateDir,
+		NamespaceLockDir: namespaceLockDir,
 	}
 }

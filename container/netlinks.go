@@ -159,6 +159,14 @@ func (nw *network) prepare(ctx context.Context, rec *record, s spec.Settings) ([
 	return nw.networks(rec, s)
 }
 
+// refuseOtherInstallation fails when this network namespace's bridges are
+// another installation's: one installation per network namespace, so none
+// of this one's containers is made or started here (its addresses, MACs,
+// id ranges and host veth names would be the other's).
+func (nw *network) refuseOtherInstallation() error {
+	return nw.host.Foreign()
+}
+
 // refuseVethsInUse fails when a running container, which cannot be one of
 // this installation's stopped ones, uses the host veth names the container
 // needs: another installation in this network namespace.

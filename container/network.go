@@ -110,6 +110,10 @@ func (m *Manager) HostSetup(ctx context.Context) error {
 // HostTeardown removes what setup made. Running containers would lose their
 // network, so they must be stopped first unless force.
 func (m *Manager) HostTeardown(ctx context.Context, force bool) error {
+	// Never another installation's network, even with force.
+	if err := m.net.host.Foreign(); err != nil {
+		return fmt.Errorf("tearing down the host's network: %w", err)
+	}
 	if !force {
 		var running []string
 		active := m.lxc.Active()

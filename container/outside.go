@@ -82,6 +82,9 @@ type hostNetwork interface {
 	ForwardRules() (map[string]int, error)
 	HostAddresses() ([]bridges.LinkAddress, error)
 	Listeners() ([]hostports.Listener, error)
+	// Foreign fails (bridges.ErrOtherInstallation) when another
+	// installation's mark is on the bridges here.
+	Foreign() error
 	// Differences lists how the network differs from what this
 	// installation's recorded setup makes.
 	Differences() ([]string, error)

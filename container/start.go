@@ -85,6 +85,12 @@ func (l *launcher) launch(ctx context.Context, rec *record, h lxcHandle) error {
 	if err := checkGuestBoot(name, system); err != nil {
 		return err
 	}
+	// Whatever bridge it uses: its addresses, MACs, id range and host
+	// veth names are this installation's to give only if no other
+	// installation holds this network namespace.
+	if err := l.m.net.refuseOtherInstallation(); err != nil {
+		return fmt.Errorf("starting %s: %w", name, err)
+	}
 	t := time.Now()
 	settings, err := systemSettings(system, rec.Settings)
 	if err != nil {
@@ -116,8 +122,9 @@ func (l *launcher) launch(ctx context.Context, rec *record, h lxcHandle) error {
 	// The config is rendered again when anything it comes from changed
 	// since it was written: the settings, the host's network settings or
 	// cgroup layout, the leases, nixlxc itself. Usually nothing did: then a
-	// start reads no database and asks the kernel one thing before LXC
-	// does: whether nixlxc's nftables tables are still there.
+	// start reads no database and asks the kernel, besides whose the
+	// bridges are (above), one thing before LXC does: whether nixlxc's
+	// nftables tables are still there.
 	key := l.m.cfg.renderKey(rec, settings)
 	if key != "" && key == l.m.recs.storedRenderKey(name) && !l.m.net.rulesGone(settings) {
 		t = l.m.trace("config", t)

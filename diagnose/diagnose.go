@@ -136,6 +136,13 @@ type Host struct {
 	Differences []string
 	// InUse: running containers' veths are ports of its bridges.
 	InUse bool
+	// Other is the state directory of another installation whose mark
+	// the bridges carry: this network namespace is that one's.
+	Other string
+	// OtherUnmarked are running containers' host veths on bridges no
+	// installation marked (a nixlxc from before marks set them up), when
+	// this installation recorded no setup: some other installation's.
+	OtherUnmarked []string
 }
 
 // Unchecked is a check that could not run.
@@ -361,6 +368,15 @@ func holding(gens []Generation, path string) (Generation, bool) {
 func classifyHost(h Host, containers bool) (Finding, bool) {
 	present := strings.Join(h.Present, ", ")
 	switch {
+	case h.Other != "":
+		// Not this installation's to set up, repair or remove.
+		return Finding{Subject: "host network",
+			Problem: fmt.Sprintf("the host's network here belongs to the nixlxc installation in %s: this installation's containers cannot be created or started in this network namespace", h.Other),
+			Advice:  fmt.Sprintf("keep one installation per network namespace: use that one, or give this one a network namespace of its own; if that one is gone, run nixlxc --state-dir %s host teardown", h.Other)}, true
+	case len(h.OtherUnmarked) > 0:
+		return Finding{Subject: "host network",
+			Problem: fmt.Sprintf("nixlxc's bridges here carry no installation's mark and running containers of another installation are on them (host veths %s)", strings.Join(h.OtherUnmarked, ", ")),
+			Advice:  "run nixlxc host setup from their installation, which marks the bridges as its own; keep one installation per network namespace"}, true
 	case h.Recorded && len(h.Present) > 0 && len(h.Differences) > 0:
 		// Part of it is gone or changed (a flushed ruleset, a deleted
 		// bridge or rule).

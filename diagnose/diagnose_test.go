@@ -133,12 +133,20 @@ func TestClassify(t *testing.T) {
 		{"a rule of the host network changed", Listing{Host: Host{Recorded: true, Present: []string{"brNC-hostonly", "brNC-internet", "nftables table inet nixlxc"},
 			Differences: []string{"rules of chain forward of nftables table inet nixlxc changed"}}}, []string{"host network:setup"}},
 		{"host network down (a reboot)", Listing{Host: Host{Recorded: true, Differences: []string{"no bridge brNC-hostonly"}}}, []string{}},
+		// Another installation's network: advice, never a repair, even
+		// with containers of this one, and whatever is missing.
+		{"host network of another installation", Listing{
+			Containers: []Container{healthy("a")},
+			Host:       Host{Recorded: true, Present: []string{"brNC-hostonly"}, Differences: []string{"x"}, Other: "/srv/other"},
+		}, []string{"host network:advice"}},
+		{"host network of another installation, unrecorded here", Listing{Host: Host{Present: []string{"brNC-hostonly"}, Other: "/srv/other"}}, []string{"host network:advice"}},
+		{"unmarked host network with another installation's running containers", Listing{Host: Host{Present: []string{"brNC-hostonly"}, InUse: true, OtherUnmarked: []string{"nh-x"}}}, []string{"host network:advice"}},
 		{"host network unrecorded, containers left", Listing{
 			Containers: []Container{healthy("a")},
 			Host:       Host{Present: []string{"brNC-hostonly"}},
 		}, []string{"host network:setup"}},
 		{"host network unrecorded, no container", Listing{Host: Host{Present: []string{"brNC-hostonly"}}}, []string{"host network:teardown"}},
-		{"host network of another installation's running containers", Listing{Host: Host{Present: []string{"brNC-hostonly"}, InUse: true}}, []string{}},
+		{"host network unmarked, with running containers of an older nixlxc", Listing{Host: Host{Present: []string{"brNC-hostonly"}, InUse: true}}, []string{}},
 		{"port forwards: a gone container's removed, a container's set again after its leases", Listing{
 			Containers: []Container{
 				func() Container {
@@ -188,6 +196,15 @@ func TestClassifyIsDeterministic(t *testing.T) {
 	}
 	if strings.Join(first, " ") != "a:rmdir b:rmdir c:rmdir x:release y:release z:release" {
 		t.Errorf("order = %q", first)
+	}
+}
+
+// The finding about another installation's network names it and says what
+// to do.
+func TestOtherInstallationNamed(t *testing.T) {
+	f := Classify(Listing{Host: Host{Present: []string{"brNC-hostonly"}, Other: "/srv/other"}})
+	if len(f) != 1 || !strings.Contains(f[0].Problem, "/srv/other") || !strings.Contains(f[0].Advice, "one installation per network namespace") || f[0].Repair != NoRepair {
+		t.Errorf("findings %+v", f)
 	}
 }
 

@@ -170,6 +170,16 @@ type host struct {
 	profileDir string
 	hostConfig string
 	env        []string
+	// wrap runs nixlxc under another command (ownNetworkNamespace).
+	wrap []string
+}
+
+// ownNetworkNamespace runs each of the installation's commands in a fresh
+// network namespace of its own, as a second installation on one host must
+// be (one installation per network namespace). For installations that
+// start no container.
+func (h *host) ownNetworkNamespace() {
+	h.wrap = []string{"unshare", "--net", "--"}
 }
 
 func newHost(t *testing.T) *host {
@@ -244,7 +254,8 @@ func (h *host) nixlxcInput(stdin string, args ...string) result {
 	h.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, binary, args...)
+	argv := append(append(append([]string{}, h.wrap...), binary), args...)
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Env = h.env
 	cmd.Stdin = strings.NewReader(stdin)
 	var stdout, stderr bytes.Buffer
