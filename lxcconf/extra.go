@@ -177,14 +177,25 @@ func checkPrlimit(key, value string) error {
 
 // checkSysctl takes a sysctl name in dots and any value: liblxc writes it
 // inside the container, as the container's root, where only the sysctls
-// of its own namespaces can change.
+// of its own namespaces can change. A sysctl of no namespace (kernel.*,
+// vm.*) is refused here rather than at every start, where liblxc fails.
 func checkSysctl(key, value string) error {
 	name := strings.TrimPrefix(key, "lxc.sysctl.")
 	if strings.Contains(name, "..") || strings.HasPrefix(name, ".") || strings.HasSuffix(name, ".") {
 		return fmt.Errorf("%q is not a sysctl name", name)
 	}
-	return nil
+	for _, p := range namespacedSysctls {
+		if name == p || strings.HasSuffix(p, ".") && strings.HasPrefix(name, p) {
+			return nil
+		}
+	}
+	return fmt.Errorf("%s is not a sysctl of the container's own namespaces (%s)", name, strings.Join(namespacedSysctls, ", "))
 }
+
+// namespacedSysctls are the sysctls a container's namespaces own (those
+// ending in a dot are prefixes): the network namespace's, IPC's and UTS's.
+var namespacedSysctls = []string{"net.", "kernel.shmmax", "kernel.shmall", "kernel.shmmni", "kernel.shm_rmid_forced",
+	"kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem", "fs.mqueue.", "kernel.hostname", "kernel.domainname"}
 
 // cgroupLimits are the cgroup files a container file may set, on either
 // hierarchy: limits and weights, nothing else. Left out: devices (allowing

@@ -83,6 +83,8 @@ func TestParseExtraValues(t *testing.T) {
 		"lxc.cgroup.release_agent = /tmp/x":     "release_agent",
 		"lxc.seccomp.profile = /dev/null":       "set by nixlxc",
 		"lxc.sysctl..x = 1":                     "not an LXC key",
+		"lxc.sysctl.kernel.panic = 1":           "not a sysctl of the container's own namespaces",
+		"lxc.sysctl.vm.swappiness = 1":          "not a sysctl of the container's own namespaces",
 		// Mounts: the issue's, and their siblings.
 		"lxc.mount.entry = / mnt none rbind,create=dir 0 0":                                 "", // a host path: Boundary's
 		"lxc.mount.entry = /etc ../../../../../../tmp/x none bind,create=dir":               "..",

@@ -29,6 +29,7 @@ func TestBadInput(t *testing.T) {
 	throws := h.file("throws.nix", `{ pkgs, ... }: { environment.etc.x.text = throw "the config says no"; }`)
 	noNixpkgs := h.file("nonixpkgs.nix", `{ ... }: { }`)
 	recursion := h.file("recursion.nix", `let x = x; in { autostart = x; configuration = { }; }`)
+	sysctl := h.file("sysctl.nix", `{ lxcExtraConfig = "lxc.sysctl.kernel.panic = 1"; configuration = { }; }`)
 	hook := h.file("hook.nix", `{ lxcExtraConfig = "lxc.hook.pre-start = /bin/sh -c 'touch /tmp/pwned'"; configuration = { }; }`)
 	binary := h.file("binary.nix", "\x00\xff\xfe garbage")
 	missingImport := h.file("import.nix", `import ./does-not-exist.nix`)
@@ -71,6 +72,7 @@ func TestBadInput(t *testing.T) {
 		{"run without command", []string{"run", "nope"}, 2, []string{"command"}},
 		{"infinite recursion", []string{"create", "web", recursion}, 7, []string{"infinite recursion"}},
 		{"hook in extra config", []string{"create", "web", hook}, 2, []string{"lxc.hook.pre-start", "host commands"}},
+		{"a sysctl of no namespace", []string{"create", "web", sysctl}, 2, []string{"kernel.panic", "not a sysctl of the container's own namespaces"}},
 		{"binary file", []string{"create", "web", binary}, 7, []string{"binary.nix"}},
 		{"missing import", []string{"create", "web", missingImport}, 7, []string{"does-not-exist.nix"}},
 		{"device", []string{"create", "web", "/dev/zero"}, 2, []string{"not a regular file"}},
