@@ -97,6 +97,9 @@ func TestParsedInputs(t *testing.T) {
 		`{ inherit inputs; }`,
 		`(let inputs = { }; in { inherit inputs; })`,
 		`rec { inputs = { }; }`,
+		// A name an expression computes (as Nix prints ${"in" + "puts"}).
+		`{ outputs = ({ self, ... }: { }); "${("in" + "puts")}" = { s = { flake = false; url = "path:/etc"; }; }; }`,
+		`{ inputs = { "${("a" + "b")}" = { url = "path:/etc"; }; }; }`,
 	} {
 		if _, err := parsedInputs(bad); err == nil {
 			t.Errorf("%s: accepted", bad)

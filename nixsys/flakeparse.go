@@ -14,7 +14,7 @@ import (
 
 // token is one token of Nix's canonical print.
 type token struct {
-	kind byte // 's' string, 'i' identifier, else the punctuation character itself ('?' anything else)
+	kind byte // 's' string, 'S' interpolated string, 'i' identifier, else the punctuation character itself ('?' anything else)
 	text string
 }
 
@@ -26,30 +26,17 @@ func tokenize(s string) ([]token, error) {
 		case c == ' ' || c == '\n' || c == '\t' || c == '\r':
 			i++
 		case c == '"':
-			var b strings.Builder
-			i++
-			for ; i < len(s) && s[i] != '"'; i++ {
-				if s[i] == '\\' && i+1 < len(s) {
-					i++
-					switch s[i] {
-					case 'n':
-						b.WriteByte('\n')
-					case 'r':
-						b.WriteByte('\r')
-					case 't':
-						b.WriteByte('\t')
-					default:
-						b.WriteByte(s[i])
-					}
-					continue
-				}
-				b.WriteByte(s[i])
+			text, end, interpolated, err := scanString(s, i)
+			if err != nil {
+				return nil, err
 			}
-			if i >= len(s) {
-				return nil, fmt.Errorf("unterminated string")
+			kind := byte('s')
+			if interpolated {
+				// Not a literal: its value is an expression's.
+				kind = 'S'
 			}
-			i++
-			out = append(out, token{'s', b.String()})
+			out = append(out, token{kind, text})
+			i = end
 		case isIdentStart(c):
 			j := i + 1
 			for j < len(s) && isIdentChar(s[j]) {
@@ -66,6 +53,70 @@ func tokenize(s string) ([]token, error) {
 		}
 	}
 	return out, nil
+}
+
+// scanString reads the string that starts at s[i] (a '"') as Nix prints
+// it: its text (escapes undone), the index after it, and whether it
+// interpolates (${...}, whose expression, strings and braces included, is
+// passed over whole, so nothing in it passes for a token of its own).
+func scanString(s string, i int) (string, int, bool, error) {
+	var b strings.Builder
+	interpolated := false
+	for i++; i < len(s); i++ {
+		switch {
+		case s[i] == '\\' && i+1 < len(s):
+			i++
+			switch s[i] {
+			case 'n':
+				b.WriteByte('\n')
+			case 'r':
+				b.WriteByte('\r')
+			case 't':
+				b.WriteByte('\t')
+			default:
+				b.WriteByte(s[i])
+			}
+		case s[i] == '"':
+			return b.String(), i + 1, interpolated, nil
+		case s[i] == '$' && i+1 < len(s) && s[i+1] == '{':
+			interpolated = true
+			end, err := skipInterpolation(s, i+2)
+			if err != nil {
+				return "", 0, false, err
+			}
+			b.WriteString(s[i:end])
+			i = end - 1
+		default:
+			b.WriteByte(s[i])
+		}
+	}
+	return "", 0, false, fmt.Errorf("unterminated string")
+}
+
+// skipInterpolation passes over the expression of an interpolation that
+// starts at s[i], to the index after its closing brace.
+func skipInterpolation(s string, i int) (int, error) {
+	depth := 0
+	for i < len(s) {
+		switch s[i] {
+		case '"':
+			_, end, _, err := scanString(s, i)
+			if err != nil {
+				return 0, err
+			}
+			i = end
+			continue
+		case '{':
+			depth++
+		case '}':
+			if depth == 0 {
+				return i + 1, nil
+			}
+			depth--
+		}
+		i++
+	}
+	return 0, fmt.Errorf("unterminated interpolation")
 }
 
 func isIdentStart(c byte) bool {
@@ -93,6 +144,11 @@ func parsedInputs(parsed string) ([]input, error) {
 	for !p.accept('}') {
 		if p.done() {
 			return nil, fmt.Errorf("flake.nix ends early")
+		}
+		if !p.done() && p.toks[p.i].kind == 'S' {
+			// A name computed by an expression (${"in" + "puts"}) could be
+			// the inputs.
+			return nil, errNotLiteral
 		}
 		key, ok := p.key()
 		if !ok || !p.accept('=') {

@@ -91,6 +91,27 @@ func TestFlakeCannotReadTheHost(t *testing.T) {
 	// Computed inputs could say one thing to nixlxc and another to Nix.
 	attack(`{ url = "path:" + "/tmp"; flake = false; }`, "literal")
 
+	// A name computed by an expression: Nix takes ${"in" + "puts"} for the
+	// inputs.
+	if err := os.WriteFile(filepath.Join(flakeDir, "flake.nix"), []byte(`{
+  ${"in" + "puts"} = { nixpkgs.url = "path:`+standin+`"; secrets = { url = "path:`+secretDir+`"; flake = false; }; };
+  outputs = { self, nixpkgs, secrets }: {
+    nixosConfigurations.fleak = nixpkgs.lib.nixosSystem {
+      system = "x86_64-linux";
+      modules = [ ({ ... }: { environment.etc.leak.text = builtins.readFile "${secrets}/`+secretName+`"; }) ];
+    };
+  };
+}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r := h.nixlxc("create", "fleak", "--flake", flakeDir, "-n", nixArgs); r.code != 2 || !strings.Contains(r.stderr, "literal") {
+		t.Errorf("a computed inputs name: %s", r)
+	}
+	if copies, _ := filepath.Glob("/nix/store/*/" + secretName); len(copies) > 0 {
+		t.Fatalf("a computed inputs name: the secret was copied to %v", copies)
+	}
+	os.Remove(filepath.Join(flakeDir, "flake.lock"))
+
 	// An input of an input: a flake inside the directory whose own input
 	// is the secret.
 	inner := filepath.Join(flakeDir, "inner")
