@@ -76,7 +76,10 @@ func (b Boundary) CheckSource(src string, readOnly bool) error {
 // systemTrees hold what the host runs or trusts as root: its
 // configuration, programs, libraries, kernel, Nix and root's home, the
 // NixOS setuid wrappers and current system, systemd's units and state,
-// and NixOS' record of user ids. A read-write bind mount is id-mapped,
+// NixOS' record of user ids, the spools root's daemons run from (cron,
+// at), the package managers' state and caches (dpkg runs its maintainer
+// scripts from /var/lib/dpkg), sudo's timestamps and what /opt installs.
+// A read-write bind mount is id-mapped,
 // so the container's root writes there as host root: one file (a
 // systemd unit, /root/.bashrc, a setuid wrapper) and it is host root.
 // No admin's allowlist re-opens them read-write: a broad entry (/, /var)
@@ -85,6 +88,7 @@ var systemTrees = []string{
 	"/etc", "/root", "/boot", "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/nix",
 	"/run/wrappers", "/run/current-system", "/run/booted-system", "/run/systemd",
 	"/var/lib/nixos", "/var/lib/systemd",
+	"/var/spool", "/var/lib/dpkg", "/var/lib/apt", "/var/cache/apt", "/var/cache/debconf", "/var/lib/sudo", "/run/sudo", "/var/db/sudo", "/opt",
 }
 
 // systemTree says how a read-write source would reach a system tree ("is
