@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"syscall"
 	"time"
 
 	"github.com/mattn/go-sqlite3" // also the database/sql driver
@@ -76,6 +77,12 @@ func Open(path string) (*DB, error) {
 	// Every transaction here reads then writes: take the write lock at
 	// BEGIN, so two processes never both read the same free number.
 	q.Set("_txlock", "immediate")
+	// Root's alone, as the rest of the state: SQLite would make it (and its
+	// -wal and -shm files, which take its mode) readable by every user.
+	if f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE|syscall.O_NOFOLLOW, 0o600); err == nil {
+		f.Chmod(0o600)
+		f.Close()
+	}
 	db, err := sql.Open("sqlite3", "file:"+path+"?"+q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("opening IPAM database %s: %w", path, err)

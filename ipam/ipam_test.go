@@ -334,3 +334,21 @@ func TestRestoreIsKeptByAllocate(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// The database and its WAL files are root's alone: they hold every
+// container's addresses and id ranges.
+func TestOnlyItsOwnerReads(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "leases.db")
+	os.WriteFile(path, nil, 0o644) // as an older nixlxc left it
+	d, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	allocate(t, d, hostonly.Pool(), "a")
+	for _, f := range []string{path, path + "-wal", path + "-shm"} {
+		if st, err := os.Stat(f); err == nil && st.Mode().Perm()&0o077 != 0 {
+			t.Errorf("%s is %v", f, st.Mode().Perm())
+		}
+	}
+}
