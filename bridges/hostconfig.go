@@ -18,6 +18,7 @@ import (
 	"path"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/nixlxc/nixlxc/internal/inputfile"
 	"github.com/nixlxc/nixlxc/spec"
@@ -120,7 +121,7 @@ func (c HostConfig) Check() error {
 		}
 	}
 	for _, u := range c.TrustedOwners {
-		if !userPattern.MatchString(u) {
+		if !userPattern().MatchString(u) {
 			return fmt.Errorf("%w: trustedOwners: %q is not a user name or uid", ErrInvalid, u)
 		}
 	}
@@ -156,7 +157,12 @@ func (c HostConfig) Check() error {
 }
 
 // userPattern is a user name as shadow's useradd takes it, or a uid.
-var userPattern = regexp.MustCompile(`^([A-Za-z_][A-Za-z0-9_.-]{0,31}\$?|[0-9]{1,10})$`)
+// Compiled when first used, not at start-up: its bounded repetition makes
+// the biggest regexp program of nixlxc's, which every command (run, start)
+// paid for before main.
+var userPattern = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^([A-Za-z_][A-Za-z0-9_.-]{0,31}\$?|[0-9]{1,10})$`)
+})
 
 // PrefixValue is the configured IPv6 prefix.
 func (v IPv6Config) PrefixValue() (netip.Prefix, error) {

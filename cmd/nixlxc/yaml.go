@@ -7,6 +7,7 @@ import (
 	"io"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // writeYAML prints v as YAML: the document its JSON is, fields in the same
@@ -101,10 +102,11 @@ func readNode(dec *json.Decoder) (*yamlNode, error) {
 	return nil, fmt.Errorf("yaml: unexpected JSON token %v", tok)
 }
 
-var plainKey = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+// plainKey is compiled when first used: not every command prints YAML.
+var plainKey = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`) })
 
 func yamlKey(k string) string {
-	if plainKey.MatchString(k) && !isYAMLWord(k) {
+	if plainKey().MatchString(k) && !isYAMLWord(k) {
 		return k
 	}
 	q, _ := json.Marshal(k)
