@@ -269,6 +269,43 @@ func TestRunAndLogin(t *testing.T) {
 	}
 }
 
+// Run reads only what it needs of the record (records.present), and
+// still refuses what usable refuses: no record, a destroy in progress, a
+// record that is not whole JSON or names another container.
+func TestRunReadsTheRecord(t *testing.T) {
+	tm := newTestManager(t)
+	tm.must(tm.Create(ctx, "rec", tm.config("v1.json", "one", nil), CreateOptions{}))
+	tm.must(tm.Start(ctx, "rec", StartOptions{}))
+	path := tm.paths.recordPath("rec")
+	whole, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		what   string
+		record string
+		want   error
+	}{
+		{"no record", "", ErrNotFound},
+		{"a destroy in progress", strings.Replace(string(whole), "{", `{"destroying": true,`, 1), ErrNotFound},
+		{"a cut record", string(whole[:len(whole)/2]), ErrCorrupt},
+		{"another container's record", strings.Replace(string(whole), `"name": "rec"`, `"name": "other"`, 1), ErrCorrupt},
+	} {
+		if c.record == "" {
+			os.Remove(path)
+		} else {
+			os.WriteFile(path, []byte(c.record), 0o600)
+		}
+		if _, err := tm.Run(ctx, "rec", []string{"true"}, Stdio{}); !errors.Is(err, c.want) {
+			t.Errorf("%s: %v", c.what, err)
+		}
+	}
+	os.WriteFile(path, whole, 0o600)
+	if status, err := tm.Run(ctx, "rec", []string{"true"}, Stdio{}); status != 0 || err != nil {
+		t.Errorf("Run = %d, %v", status, err)
+	}
+}
+
 func TestHostNetwork(t *testing.T) {
 	tm := newTestManager(t)
 	tm.must(tm.HostSetup(ctx))

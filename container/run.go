@@ -17,7 +17,7 @@ func (m *Manager) Run(ctx context.Context, name string, argv []string, io Stdio)
 	if len(argv) == 0 {
 		return -1, fmt.Errorf("%w: no command given", ErrInvalid)
 	}
-	if _, err := m.recs.usable(name); err != nil {
+	if err := m.recs.present(name); err != nil {
 		return -1, err
 	}
 	if err := m.requireRunning(name); err != nil {
@@ -32,7 +32,7 @@ const loginScript = `shell=$(awk -F: '$1 == "root" { print $7 }' /etc/passwd 2>/
 
 // Login runs an interactive root login shell and returns its exit status.
 func (m *Manager) Login(ctx context.Context, name string, io Stdio) (int, error) {
-	if _, err := m.recs.usable(name); err != nil {
+	if err := m.recs.present(name); err != nil {
 		return -1, err
 	}
 	if err := m.requireRunning(name); err != nil {
