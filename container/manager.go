@@ -110,8 +110,12 @@ func New(o Options) (*Manager, error) {
 		if err := os.MkdirAll(d, 0o711); err != nil {
 			return nil, fmt.Errorf("creating state directory: %w", err)
 		}
-		if err := os.Chmod(d, 0o711); err != nil {
-			return nil, err
+		// Every command makes a Manager: a chmod writes the inode each
+		// time, a stat only reads it.
+		if st, err := os.Stat(d); err != nil || st.Mode()&(os.ModePerm|os.ModeSetuid|os.ModeSetgid|os.ModeSticky) != 0o711 {
+			if err := os.Chmod(d, 0o711); err != nil {
+				return nil, err
+			}
 		}
 	}
 	for _, d := range []string{m.paths.locksDir(), m.paths.tmpDir()} {
