@@ -430,37 +430,64 @@ func (b *bench) figStart() error {
 		raw    = "lxc-start -d + lxc-wait -s RUNNING"
 		before = "before: nixlxc start --no-wait (RUNNING)"
 	)
-	for i := 0; i < b.count; i++ {
-		r := e.runEnv(ours, []string{"NIXLXC_TRACE=1"}, b.nixlxc, "start", "--no-wait", "bstart")
-		if r.err != nil {
-			return r.err
-		}
-		for step, d := range traceSteps(r.stderr) {
-			b.rec.add(sample{at: time.Now(), elapsed: d, label: "  of which nixlxc step: " + step, ok: true})
-		}
-		e.mustNixlxc("terminate", "bstart")
-
-		start := time.Now()
-		err1 := e.cmd("lxc-start", "-P", p, "-n", "bstart", "-d").Run()
-		err2 := e.cmd("lxc-wait", "-P", p, "-n", "bstart", "-s", "RUNNING").Run()
-		b.rec.add(sample{at: start, elapsed: time.Since(start), label: raw, ok: err1 == nil && err2 == nil})
-		e.must("lxc-stop", "-P", p, "-n", "bstart", "-k")
-
-		if b.before != "" {
+	steps := []func() error{
+		func() error {
+			r := e.runEnv(ours, []string{"NIXLXC_TRACE=1"}, b.nixlxc, "start", "--no-wait", "bstart")
+			if r.err != nil {
+				return r.err
+			}
+			for step, d := range traceSteps(r.stderr) {
+				b.rec.add(sample{at: time.Now(), elapsed: d, label: "  of which nixlxc step: " + step, ok: true})
+			}
+			e.mustNixlxc("terminate", "bstart")
+			return nil
+		},
+		func() error {
+			start := time.Now()
+			err1 := e.cmd("lxc-start", "-P", p, "-n", "bstart", "-d").Run()
+			err2 := e.cmd("lxc-wait", "-P", p, "-n", "bstart", "-s", "RUNNING").Run()
+			b.rec.add(sample{at: start, elapsed: time.Since(start), label: raw, ok: err1 == nil && err2 == nil})
+			e.must("lxc-stop", "-P", p, "-n", "bstart", "-k")
+			return nil
+		},
+	}
+	if b.before != "" {
+		steps = append(steps, func() error {
 			if r := e.run(before, b.before, "start", "--no-wait", "bstartb"); r.err != nil {
 				return r.err
 			}
 			e.must(b.before, "terminate", "bstartb")
-		}
-
+			return nil
+		})
+	}
+	steps = append(steps, func() error {
 		if r := e.nixlxc("nixlxc start (booted)", "start", "bstart"); r.err != nil {
 			return r.err
 		}
 		e.mustNixlxc("terminate", "bstart")
+		return nil
+	})
+	if err := inTurn(b.count, steps); err != nil {
+		return err
 	}
 	b.noteRatio("RUNNING", ours, raw, "raw LXC", 1.05)
 	if b.before != "" {
 		b.noteRatio("RUNNING, before", before, raw, "raw LXC", 1.05)
+	}
+	return nil
+}
+
+// inTurn runs the steps of each of rounds rounds, each round beginning one
+// step later than the one before: whichever step runs first in a round
+// (after the previous round's last) was measured slower, whatever binary
+// it ran (BENCHMARKS.md, 2026-12-02), so each takes every place in turn.
+func inTurn(rounds int, steps []func() error) error {
+	for i := 0; i < rounds; i++ {
+		for j := range steps {
+			if err := steps[(i+j)%len(steps)](); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }

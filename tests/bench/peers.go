@@ -34,20 +34,21 @@ func (b *bench) figRun() error {
 		before = "before: nixlxc run NAME -- true"
 		floor  = "nsenter -a -- true (namespaces only, not a peer)"
 	)
-	rounds := max(b.count, 50)
-	for i := 0; i < rounds; i++ {
-		if r := e.nixlxc(ours, "run", "brun", "--", "true"); r.err != nil {
-			return r.err
-		}
-		if r := e.run(peer, "lxc-attach", "-P", e.lxcpath(), "-n", "brun", "--clear-env", "--", "/run/current-system/sw/bin/true"); r.err != nil {
-			return r.err
-		}
-		if b.before != "" {
-			if r := e.run(before, b.before, "run", "brun", "--", "true"); r.err != nil {
-				return r.err
-			}
-		}
+	steps := []func() error{
+		func() error { return e.nixlxc(ours, "run", "brun", "--", "true").err },
+		func() error {
+			return e.run(peer, "lxc-attach", "-P", e.lxcpath(), "-n", "brun", "--clear-env", "--", "/run/current-system/sw/bin/true").err
+		},
+	}
+	if b.before != "" {
+		steps = append(steps, func() error { return e.run(before, b.before, "run", "brun", "--", "true").err })
+	}
+	steps = append(steps, func() error {
 		e.run(floor, "nsenter", "-t", pid, "-a", "--", "/run/current-system/sw/bin/true")
+		return nil
+	})
+	if err := inTurn(max(b.count, 50), steps); err != nil {
+		return err
 	}
 	b.noteRatio("run", ours, peer, "lxc-attach", 1.10)
 	if b.before != "" {
