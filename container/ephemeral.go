@@ -26,6 +26,9 @@ const ephemeralSource = "nixlxc-ephemeral"
 // ownRootMount reports whether nixlxc's tmpfs is mounted on the
 // container's rootfs (in this mount namespace).
 func (l layout) ownRootMount(name string) (bool, error) {
+	if notMountRoot(l.rootfs(name)) {
+		return false, nil
+	}
 	f, err := os.Open("/proc/thread-self/mountinfo")
 	if err != nil {
 		return false, fmt.Errorf("listing mounts: %w", err)
@@ -42,6 +45,18 @@ func (l layout) ownRootMount(name string) (bool, error) {
 		}
 	}
 	return false, nil
+}
+
+// notMountRoot reports whether statx (Linux 5.8) says that nothing is
+// mounted on path: then no tmpfs of nixlxc's is, and every start of a
+// container that is not ephemeral is spared parsing the host's mount table.
+// Where statx cannot tell, it reports false.
+func notMountRoot(path string) bool {
+	var st unix.Statx_t
+	if unix.Statx(unix.AT_FDCWD, path, unix.AT_SYMLINK_NOFOLLOW, 0, &st) != nil {
+		return false
+	}
+	return st.Attributes_mask&unix.STATX_ATTR_MOUNT_ROOT != 0 && st.Attributes&unix.STATX_ATTR_MOUNT_ROOT == 0
 }
 
 // mountEphemeral mounts a fresh tmpfs on the container's rootfs, owned by

@@ -110,3 +110,17 @@ func mustLoad(t *testing.T, tm *testManager, name string) *record {
 	}
 	return rec
 }
+
+// notMountRoot spares the mount table's parse only where nothing is
+// mounted.
+func TestNotMountRoot(t *testing.T) {
+	if !notMountRoot(t.TempDir()) {
+		t.Error("a plain directory is taken for a mount's root")
+	}
+	if notMountRoot("/proc") {
+		t.Error("/proc is not taken for a mount's root")
+	}
+	if notMountRoot(filepath.Join(t.TempDir(), "missing")) {
+		t.Error("a missing path is said to have nothing mounted")
+	}
+}
