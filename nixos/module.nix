@@ -244,11 +244,12 @@ in
 
     trustHostonly = mkOption {
       type = types.bool;
-      default = false;
+      default = true;
       description = ''
-        Whether the host's firewall trusts ${hostonlyBridge}: containers then reach every
-        service the host listens on (an sshd, a database on 0.0.0.0), as nixcloud-container's
-        hosts did. Off, containers reach what the firewall opens to them:
+        Whether the host's firewall trusts ${hostonlyBridge}, where containers reach the host
+        (as on nixcloud-container's hosts): they then reach every service the host listens
+        on there or on all addresses (an sshd, a database on 0.0.0.0). Set it to false when
+        containers must not: they then reach only what the firewall opens to them,
         `networking.firewall.interfaces."${hostonlyBridge}".allowedTCPPorts` and the like.
         The host reaches its containers either way.
       '';
@@ -388,8 +389,8 @@ in
     users.users.root.subUidRanges = [ { startUid = cfg.subIdStart; count = cfg.subIdCount; } ];
     users.users.root.subGidRanges = [ { startGid = cfg.subIdStart; count = cfg.subIdCount; } ];
 
-    # Containers are hostile input: they reach the host's services on
-    # brNC-hostonly only as the firewall allows, unless trusted by choice.
+    # Containers reach the host on brNC-hostonly (README, "Networking"),
+    # unless the admin chooses the firewall to stand between them.
     # brNC-internet only routes through the host, which the firewall does
     # not filter.
     networking.firewall.trustedInterfaces = mkIf cfg.trustHostonly [ hostonlyBridge ];

@@ -46,7 +46,7 @@ func evalHost(t *testing.T, settings, users, record, expr string, extra ...strin
 }
 
 // The settings every case starts from: all of the module's options.
-const moduleSettings = `{ internetInterface = "enp0s3"; hostonlyIsolated = true; trustHostonly = true; trustedOwners = [ "alice" ];
+const moduleSettings = `{ internetInterface = "enp0s3"; hostonlyIsolated = true; trustedOwners = [ "alice" ];
   allowPrivilegedForwards = true;
   bindMountSources = [ "/srv/shared" ]; stateDir = "/srv/nixlxc"; profileDir = "/srv/nixlxc-profiles"; shutdownTimeout = 45;
   ipv6 = { enable = true; ipv6Prefix = "2001:db8:1:1::"; ipv6PrefixLength = 64;
@@ -168,9 +168,10 @@ func TestNixOSModule(t *testing.T) {
 		t.Errorf("virtualisation.lxc.enable = %v, packages %q", got.LXC, got.Packages)
 	}
 
-	// By default the firewall does not trust the containers' bridge.
-	if out, err := evalHost(t, "{ }", moduleUsers, record, `c.networking.firewall.trustedInterfaces`); err != nil || strings.TrimSpace(string(out)) != "[]" {
-		t.Errorf("by default the firewall trusts %s (%v)", out, err)
+	// trustHostonly = false puts the firewall between containers and the
+	// host's services.
+	if out, err := evalHost(t, "{ trustHostonly = false; }", moduleUsers, record, `c.networking.firewall.trustedInterfaces`); err != nil || strings.TrimSpace(string(out)) != "[]" {
+		t.Errorf("with trustHostonly = false the firewall trusts %s (%v)", out, err)
 	}
 
 	// The files it writes, built, read by nixlxc's own parsers.
