@@ -82,7 +82,7 @@ type applier struct {
 
 func (a *applier) apply(ctx context.Context, file string) (ApplyResult, error) {
 	var res ApplyResult
-	file, err := configFile(file)
+	file, err := nixFile("declaration file", file)
 	if err != nil {
 		return res, err
 	}

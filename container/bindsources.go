@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strconv"
 	"strings"
 
 	"github.com/nixlxc/nixlxc/internal/hostpath"
@@ -54,6 +55,10 @@ func notAllowed(source, resolved string, allowed []string, config string) error 
 	if len(allowed) > 0 {
 		lists = "lists " + strings.Join(allowed, ", ")
 	}
-	return fmt.Errorf("%s is outside host.json's bindMountSources (%s %s): only the host's admin gives containers host paths; to allow it, add %q or a directory above it to bindMountSources there ({\"bindMountSources\": [%q]}; on NixOS: services.nixlxc.bindMountSources)",
-		what, config, lists, resolved, resolved)
+	list := make([]string, 0, len(allowed)+1)
+	for _, d := range append(append([]string{}, allowed...), resolved) {
+		list = append(list, strconv.Quote(d))
+	}
+	return fmt.Errorf("%s is outside host.json's bindMountSources (%s %s): only the host's admin gives containers host paths; to allow it, add %q or a directory above it to bindMountSources there ({\"bindMountSources\": [%s]}; on NixOS: services.nixlxc.bindMountSources)",
+		what, config, lists, resolved, strings.Join(list, ", "))
 }

@@ -74,7 +74,7 @@ func TestCheckHostMountAllowed(t *testing.T) {
 		hm      hostMount
 		mention []string
 	}{
-		{mount("/etc", true), []string{"the host path /etc is outside host.json's bindMountSources (/etc/nixlxc/host.json lists " + srv + ")", `{"bindMountSources": ["/etc"]}`, "services.nixlxc.bindMountSources"}},
+		{mount("/etc", true), []string{"the host path /etc is outside host.json's bindMountSources (/etc/nixlxc/host.json lists " + srv + ")", `["` + srv + `", "/etc"]}`, "services.nixlxc.bindMountSources"}},
 		{mount(filepath.Join(srv, "to-etc"), true), []string{"resolves to /etc, which is outside", `add "/etc"`}},
 		{mount(filepath.Join(srv, "to-other"), true), []string{"resolves to " + filepath.Join(dir, "other") + ", which is outside"}},
 		{mount(srv+"/../other", true), []string{"absolute and clean"}},

@@ -181,31 +181,34 @@ const sharedIDMapBase = 100000
 
 // configFile checks the container file exists and makes its path absolute:
 // Nix resolves the file's relative imports from there.
-func configFile(file string) (string, error) {
+func configFile(file string) (string, error) { return nixFile("config file", file) }
+
+// nixFile is configFile for a file of any kind (what names it in errors).
+func nixFile(what, file string) (string, error) {
 	abs, err := filepath.Abs(file)
 	if err != nil {
 		return "", err
 	}
 	st, err := os.Stat(abs)
 	if errors.Is(err, os.ErrNotExist) {
-		return "", fmt.Errorf("%w config file %s: no such file", ErrInvalid, file)
+		return "", fmt.Errorf("%w %s %s: no such file", ErrInvalid, what, file)
 	}
 	if err != nil {
-		return "", fmt.Errorf("%w config file %s: %v", ErrInvalid, file, err)
+		return "", fmt.Errorf("%w %s %s: %v", ErrInvalid, what, file, err)
 	}
 	switch {
 	case st.IsDir():
 		err := inputfile.Check(filepath.Join(abs, "default.nix"))
 		if errors.Is(err, os.ErrNotExist) {
-			return "", fmt.Errorf("%w config file %s: a directory without default.nix", ErrInvalid, file)
+			return "", fmt.Errorf("%w %s %s: a directory without default.nix", ErrInvalid, what, file)
 		}
 		if err != nil {
 			// A FIFO would keep Nix waiting forever.
-			return "", fmt.Errorf("%w config file %s: %v", ErrInvalid, file, err)
+			return "", fmt.Errorf("%w %s %s: %v", ErrInvalid, what, file, err)
 		}
 	case !st.Mode().IsRegular():
 		// A device or FIFO would keep Nix reading forever.
-		return "", fmt.Errorf("%w config file %s: not a regular file", ErrInvalid, file)
+		return "", fmt.Errorf("%w %s %s: not a regular file", ErrInvalid, what, file)
 	}
 	return abs, nil
 }

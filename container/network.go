@@ -124,7 +124,7 @@ func (m *Manager) HostTeardown(ctx context.Context, force bool) error {
 			}
 		}
 		if len(running) > 0 {
-			return fmt.Errorf("%w: containers use the host network: %s (stop them, or teardown --force)", ErrRunning, strings.Join(running, ", "))
+			return fmt.Errorf("%w: containers use the host network: %s (stop them, or nixlxc host teardown --force)", ErrRunning, strings.Join(running, ", "))
 		}
 		// Another installation's running containers, in this network
 		// namespace, are on the same bridges.
@@ -133,7 +133,7 @@ func (m *Manager) HostTeardown(ctx context.Context, force bool) error {
 			return err
 		}
 		if len(ports) > 0 {
-			return fmt.Errorf("%w: running containers are on the bridges (host veths %s) (stop them, or teardown --force)", ErrRunning, strings.Join(ports, ", "))
+			return fmt.Errorf("%w: running containers are on the bridges (host veths %s) (stop them, or nixlxc host teardown --force)", ErrRunning, strings.Join(ports, ", "))
 		}
 	}
 	if err := m.net.host.Teardown(ctx); err != nil {

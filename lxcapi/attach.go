@@ -108,7 +108,7 @@ func waitChild(ctx context.Context, cmd *exec.Cmd) (int, error) {
 	}()
 	err := cmd.Wait()
 	if ctx.Err() != nil {
-		return -1, fmt.Errorf("stopped the command after %w", ctx.Err())
+		return -1, fmt.Errorf("the command was stopped: %w", ctx.Err())
 	}
 	var exit *exec.ExitError
 	if errors.As(err, &exit) {

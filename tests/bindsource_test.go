@@ -176,7 +176,7 @@ func TestSecBindSourcesAllowlist(t *testing.T) {
 }; configuration = { ... }: { }; }`)
 	etcOnly := h.file("etc.nix", `{ bindMounts."/hostetc".hostPath = "/etc"; configuration = { ... }: { }; }`)
 	rootRW := h.file("root.nix", `{ bindMounts."/hostroot" = { hostPath = "/root"; isReadOnly = false; }; configuration = { ... }: { }; }`)
-	howTo := []string{"bindMountSources", h.hostConfig, `{"bindMountSources": ["/etc"]}`, "services.nixlxc.bindMountSources"}
+	howTo := []string{"bindMountSources", h.hostConfig, `"/etc"]}`, "services.nixlxc.bindMountSources"}
 	h.refused("bpatk", append([]string{`bindMounts."/hostetc"`, "the host path /etc is outside"}, howTo...), "create", "bpatk", etcOnly)
 	h.refused("bpatk", []string{`bindMounts."/hostroot"`, "/root", "system trees", "never read-write"}, "create", "bpatk", rootRW)
 	h.refused("bpatk", []string{"/etc", "bindMountSources"}, "create", "bpatk", attack)
@@ -192,7 +192,7 @@ func TestSecBindSourcesAllowlist(t *testing.T) {
 	os.MkdirAll(data, 0o755)
 	os.WriteFile(filepath.Join(data, "hello"), []byte("allowed data\n"), 0o644)
 	os.Symlink("/etc", filepath.Join(allowed, "etc-link"))
-	h.refused("bpatk", []string{"resolves to /etc, which is outside", `{"bindMountSources": ["/etc"]}`},
+	h.refused("bpatk", []string{"resolves to /etc, which is outside", `"/etc"]}`},
 		"create", "bpatk", h.file("link.nix", fmt.Sprintf(`{ bindMounts."/share".hostPath = %q; configuration = { ... }: { }; }`, filepath.Join(allowed, "etc-link"))))
 	h.refused("bpatk", []string{"clean"}, "create", "bpatk", h.bindConfig("dotdot.nix", allowed+"/../../../etc"))
 
@@ -223,7 +223,7 @@ func TestSecBindSourcesAllowlist(t *testing.T) {
 
 	// The admin takes the directory back: the next start refuses.
 	h.hostJSON(`{ "bindMountSources": [ "/srv/elsewhere" ] }`)
-	h.fails(2, []string{"starting bpok", "the host path " + data + " is outside", `{"bindMountSources": ["` + data + `"]}`}, "start", "bpok")
+	h.fails(2, []string{"starting bpok", "the host path " + data + " is outside", `"` + data + `"]}`}, "start", "bpok")
 	if st := h.state("bpok"); st != "STOPPED" {
 		t.Errorf("after the refused start: %s", st)
 	}

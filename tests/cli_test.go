@@ -212,6 +212,30 @@ func TestCLINeedsRoot(t *testing.T) {
 	if _, err := os.Stat(state); err == nil {
 		t.Errorf("nixlxc run by nobody made %s", state)
 	}
+	// A relative state directory would be a new installation wherever
+	// nixlxc runs: refused, as in config.json.
+	cmd := exec.Command(binary, "--state-dir", "relative-state", "list")
+	cmd.Env, cmd.Dir = h.env, h.dir
+	out, err := cmd.CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 2 || !strings.Contains(string(out), "absolute path") {
+		t.Errorf("a relative --state-dir: %v: %s", err, out)
+	}
+	if _, err := os.Stat(filepath.Join(h.dir, "relative-state")); err == nil {
+		t.Error("a relative --state-dir was made")
+	}
+	// A reader that goes away gets no error line (exit 141, as the shell's).
+	r, w, _ := os.Pipe()
+	r.Close()
+	cmd = exec.Command(binary, "list", "--json")
+	cmd.Env, cmd.Stdout = h.env, w
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	h.must("create", "nrpipe", example("hello.nix"))
+	err = cmd.Run()
+	w.Close()
+	if strings.Contains(stderr.String(), "broken pipe") {
+		t.Errorf("list into a closed pipe said %q (%v)", stderr.String(), err)
+	}
 }
 
 func TestCLIRestart(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/nixlxc/nixlxc/container"
@@ -127,7 +128,7 @@ func manager(c *cli.Context) (*container.Manager, error) {
 	// bridges and subordinate ids are root's): say so, before anything is
 	// tried or made.
 	if os.Geteuid() != 0 {
-		return nil, fmt.Errorf("%s needs root: run it as root (sudo nixlxc %s)", c.Command.FullName(), c.Command.FullName())
+		return nil, fmt.Errorf("%s needs root: run nixlxc as root (with sudo)", c.Command.FullName())
 	}
 	// Unset: nil (update reuses the last build's); -n "": none.
 	var nixArgs []string
@@ -148,12 +149,19 @@ func manager(c *cli.Context) (*container.Manager, error) {
 	if err != nil {
 		return nil, err
 	}
-	// A flag or its variable, else the config file, else the default.
+	// A flag or its variable, else the config file, else the default;
+	// absolute, as config.json's must be (a relative one would be a new
+	// installation in whatever directory nixlxc runs from).
 	location := func(flag, fromFile string) string {
 		if fromFile != "" && !c.IsSet(flag) {
 			return fromFile
 		}
 		return c.String(flag)
+	}
+	for _, flag := range []string{"state-dir", "profile-dir", "host-config"} {
+		if p := c.String(flag); c.IsSet(flag) && !filepath.IsAbs(p) {
+			return nil, usagef("--%s %q: give an absolute path", flag, p)
+		}
 	}
 	m, err := container.New(container.Options{
 		StateDir:   location("state-dir", inst.StateDir),

@@ -12,7 +12,7 @@ func destroyCommand() *cli.Command {
 		Description: "Example: nixlxc destroy web --force",
 		ArgsUsage:   "NAME",
 		Flags: []cli.Flag{
-			&cli.BoolFlag{Name: "force", Aliases: []string{"f"}, Usage: "kill a running container first"},
+			&cli.BoolFlag{Name: "force", Aliases: []string{"f"}, Usage: "kill a running container first; destroy a declared one all the same"},
 		},
 		Action: withManager([]string{"NAME"}, func(c *cli.Context, m *container.Manager, a []string) error {
 			return m.Destroy(c.Context, a[0], c.Bool("force"))

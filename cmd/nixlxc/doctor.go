@@ -38,8 +38,11 @@ func doctorCommand() *cli.Command {
 					return err
 				}
 			}
-			unfixed := 0
+			unfixed, repairable := 0, 0
 			for _, f := range findings {
+				if !f.Repaired && f.Advice == "" {
+					repairable++
+				}
 				if !c.Bool("json") {
 					switch {
 					case f.Repaired && f.Note != "":
@@ -65,8 +68,11 @@ func doctorCommand() *cli.Command {
 				return nil
 			}
 			if unfixed > 0 {
-				if !c.Bool("repair") {
+				if !c.Bool("repair") && repairable > 0 {
 					return fmt.Errorf("doctor: %d problem(s) found; run nixlxc doctor --repair", unfixed)
+				}
+				if !c.Bool("repair") {
+					return fmt.Errorf("doctor: %d problem(s) found, which doctor cannot repair (see above)", unfixed)
 				}
 				return fmt.Errorf("doctor: %d of %d problem(s) left", unfixed, len(findings))
 			}

@@ -70,6 +70,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if errors.As(err, &code) {
 		return int(code)
 	}
+	if errors.Is(err, unix.EPIPE) {
+		// The reader went away (nixlxc status web | head -3): nothing to
+		// say to it, and the shell's code for it.
+		return 128 + int(unix.SIGPIPE)
+	}
 	fmt.Fprintf(stderr, "nixlxc: %s\n", oneline.Clean(err.Error()))
 	if detail := container.Detail(err); verbose(args) && detail != "" {
 		fmt.Fprintf(stderr, "\nNix's output:\n%s\n", strings.TrimRight(detail, "\n"))
