@@ -5,9 +5,10 @@ import (
 	"context"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/nixlxc/nixlxc/internal/testenv"
 )
 
 func TestLastLines(t *testing.T) {
@@ -68,7 +69,7 @@ func TestLogs(t *testing.T) {
 	// Following: what is appended shows, until ctx ends (no error).
 	fctx, cancel := context.WithCancel(ctx)
 	done := make(chan error)
-	var fout syncBuffer
+	var fout testenv.Buffer
 	go func() { done <- tm.Logs(fctx, "web", LogOptions{Lines: 1, Follow: true}, &fout) }()
 	deadline := time.Now().Add(5 * time.Second)
 	for !strings.Contains(fout.String(), "four") && time.Now().Before(deadline) {
@@ -96,21 +97,4 @@ func TestLogs(t *testing.T) {
 	if err := tm.Logs(ctx, "nope", LogOptions{}, &out); KindOf(err) != KindNotFound {
 		t.Errorf("logs of no container: %v", err)
 	}
-}
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

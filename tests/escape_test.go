@@ -316,17 +316,34 @@ func TestDamagedRecords(t *testing.T) {
 	}
 }
 
-// interrupt starts nixlxc, waits until it prints want (or until a nix-build
-// it runs appears), sends sig, and returns the result.
+// interrupt starts nixlxc, waits until it prints want on stdout (or until
+// its output ends), sends sig, and returns the result.
 func (h *host) interrupt(sig syscall.Signal, want string, args ...string) result {
+	h.t.Helper()
+	return h.interruptWatching(false, sig, want, args...)
+}
+
+// interruptStderr is interrupt for a command whose own messages go to
+// stderr (run --rm): it waits for want there.
+func (h *host) interruptStderr(sig syscall.Signal, want string, args ...string) result {
+	h.t.Helper()
+	return h.interruptWatching(true, sig, want, args...)
+}
+
+func (h *host) interruptWatching(onStderr bool, sig syscall.Signal, want string, args ...string) result {
 	h.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, binary, args...)
 	cmd.Env = h.env
 	var stdout, stderr bytes.Buffer
+	watched := &stdout
 	pr, pw, _ := os.Pipe()
 	cmd.Stdout, cmd.Stderr = pw, &stderr
+	if onStderr {
+		watched = &stderr
+		cmd.Stdout, cmd.Stderr = &stdout, pw
+	}
 	if err := cmd.Start(); err != nil {
 		h.t.Fatal(err)
 	}
@@ -339,15 +356,12 @@ func (h *host) interrupt(sig syscall.Signal, want string, args ...string) result
 		closed := false
 		for {
 			n, err := pr.Read(buf)
-			stdout.Write(buf[:n])
-			if !closed && strings.Contains(stdout.String(), want) {
+			watched.Write(buf[:n])
+			if !closed && (strings.Contains(watched.String(), want) || err != nil) {
 				close(seen)
 				closed = true
 			}
 			if err != nil {
-				if !closed {
-					close(seen)
-				}
 				return
 			}
 		}

@@ -2,14 +2,14 @@ package tests
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"os/exec"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/nixlxc/nixlxc/internal/testenv"
 )
 
 // TestLogs: logs shows the console log and the journal of a systemd
@@ -114,7 +114,7 @@ func TestLogs(t *testing.T) {
 	h.must("run", "dlogs", "--", "sh", "-c", `mkdir -p /run/wrappers/bin && printf '#!/bin/sh\ntrap "" TERM\necho planted\nsleep 1000 &\nwhile :; do sleep 1; done\n' > /run/wrappers/bin/journalctl && chmod +x /run/wrappers/bin/journalctl`)
 	hang := exec.Command(binary, "logs", "-n", "1", "dlogs")
 	hang.Env = h.env
-	var hangOut syncBuffer
+	var hangOut testenv.Buffer
 	hang.Stdout, hang.Stderr = &hangOut, &hangOut
 	if err := hang.Start(); err != nil {
 		t.Fatal(err)
@@ -138,22 +138,4 @@ func TestLogs(t *testing.T) {
 	}
 	h.fails(3, []string{"nope"}, "logs", "nope")
 	h.fails(2, []string{"-n"}, "logs", "-n", "-1", "dlogs")
-}
-
-// syncBuffer is a buffer a command writes while the test reads it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -1,14 +1,9 @@
 package tests
 
 import (
-	"bytes"
-	"context"
-	"os"
-	"os/exec"
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 )
 
 // TestRunRm: nixlxc run --rm --config FILE -- CMD runs the command in a
@@ -79,49 +74,4 @@ func TestRunRm(t *testing.T) {
 	if l := h.list(); len(l) != 0 {
 		t.Errorf("a failed run --rm left %+v", l)
 	}
-}
-
-// interruptStderr is interrupt for a command whose own messages go to
-// stderr (run --rm): it waits for want there.
-func (h *host) interruptStderr(sig syscall.Signal, want string, args ...string) result {
-	h.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, binary, args...)
-	cmd.Env = h.env
-	var stdout, stderr bytes.Buffer
-	pr, pw, _ := os.Pipe()
-	cmd.Stdout, cmd.Stderr = &stdout, pw
-	if err := cmd.Start(); err != nil {
-		h.t.Fatal(err)
-	}
-	pw.Close()
-	seen := make(chan struct{})
-	readDone := make(chan struct{})
-	go func() {
-		defer close(readDone)
-		buf := make([]byte, 4096)
-		closed := false
-		for {
-			n, err := pr.Read(buf)
-			stderr.Write(buf[:n])
-			if !closed && (strings.Contains(stderr.String(), want) || err != nil) {
-				close(seen)
-				closed = true
-			}
-			if err != nil {
-				return
-			}
-		}
-	}()
-	<-seen
-	time.Sleep(300 * time.Millisecond)
-	cmd.Process.Signal(sig)
-	err := cmd.Wait()
-	<-readDone
-	r := result{stdout: stdout.String(), stderr: stderr.String()}
-	if ee, ok := err.(*exec.ExitError); ok {
-		r.code = ee.ExitCode()
-	}
-	return r
 }
